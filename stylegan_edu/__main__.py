@@ -1,0 +1,3 @@
+from stylegan_edu.cli import main
+
+raise SystemExit(main())

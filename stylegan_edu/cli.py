@@ -1,0 +1,62 @@
+"""The `stylegan-edu` command (also `python -m stylegan_edu`).
+
+Each subcommand lives next to the code it drives and registers itself through an
+`add_parser(subparsers)` function listed in `_SUBCOMMANDS`. A subcommand reports bad
+input by raising `UsageError`; `main` turns that into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# module path -> the function that adds its subparser(s)
+_SUBCOMMANDS = [
+    "stylegan_edu.info",
+    "stylegan_edu.data.cli",
+]
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage + message; keep it to one line
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="stylegan-edu",
+        description="Learn StyleGAN by building it. Inspect models, build datasets, train and sample.",
+        epilog="Run `stylegan-edu COMMAND --help` for the options of one command.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _SUBCOMMANDS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:  # a subcommand still being written must not break the rest
+            if e.name != name:
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as e:
+        sys.stderr.write(f"stylegan-edu {args.command}: error: {e}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
