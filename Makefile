@@ -1,0 +1,32 @@
+# Two entry points (see README): `make lab` opens the course, `make test` runs every test.
+# Both create and reuse a virtual environment in $(VENV). Override the torch requirement with TORCH_SPEC,
+# e.g. `TORCH_SPEC=torch==2.13.0 make test` for a CPU-only machine that has that wheel.
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.stylegan-edu-installed
+PYTEST_ARGS ?=
+
+.PHONY: venv lab test clean-venv
+
+# Reinstall when pyproject.toml changes or a different TORCH_SPEC is asked for.
+venv:
+	@$(PYTHON) -c 'import sys; sys.exit("stylegan-edu needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ "$$(cat $(STAMP))" != "$(TORCH_SPEC)" ]; then \
+		echo "installing into $(VENV) (torch requirement: $(TORCH_SPEC))"; \
+		$(PY) -m pip install --quiet "$(TORCH_SPEC)" && \
+		$(PY) -m pip install --quiet -e ".[dev]" && \
+		printf '%s' "$(TORCH_SPEC)" > $(STAMP); \
+	fi
+
+lab: venv
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: venv
+	$(VENV)/bin/python -m pytest tests notebooks --nbval $(PYTEST_ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

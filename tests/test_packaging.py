@@ -1,0 +1,56 @@
+"""The set-up files agree with each other and with the README."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONDA_NAMES = {"pytorch": "torch"}  # conda-forge name -> PyPI name
+
+
+def _split(req: str) -> tuple[str, str]:
+    m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", req)
+    assert m, f"cannot parse requirement {req!r}"
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def _toml_list(key: str) -> list[str]:
+    # a plain reader for the two string arrays we need (tomllib exists only from Python 3.11)
+    text = (ROOT / "pyproject.toml").read_text()
+    body = re.search(rf"^{key} = \[(.*?)^\]", text, re.S | re.M).group(1)
+    return re.findall(r'"([^"]+)"', body)
+
+
+def _pyproject_requirements() -> dict[str, str]:
+    return dict(_split(r) for r in _toml_list("dependencies") + _toml_list("dev"))
+
+
+def _conda_requirements() -> dict[str, str]:
+    reqs = {}
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        m = re.fullmatch(r"  - ([^\s#:][^#:]*?)\s*", line)  # top-level entries of `dependencies:` only
+        if not m or m.group(1) in ("pip", "conda-forge"):
+            continue
+        name, spec = _split(m.group(1))
+        reqs[CONDA_NAMES.get(name, name)] = spec
+    reqs.pop("python", None)
+    return reqs
+
+
+def test_environment_yml_agrees_with_pyproject():
+    py, conda = _pyproject_requirements(), _conda_requirements()
+    assert py == conda, f"pyproject.toml {py} != environment.yml {conda}"
+    assert {"torch", "numpy", "matplotlib", "ipywidgets", "jupyterlab", "pillow", "tqdm", "pytest",
+            "nbval"} <= set(py)
+
+
+def test_readme_opens_with_the_two_commands_and_ci_calls_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```(?:bash|sh)?\n(.*?)```", readme, re.S).group(1)
+    commands = [ln.split("#")[0].strip() for ln in first_block.splitlines() if ln.split("#")[0].strip()]
+    assert commands == ["make lab", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and "TORCH_SPEC" in ci
+
+
+def test_python_requirement_is_310():
+    assert 'requires-python = ">=3.10"' in (ROOT / "pyproject.toml").read_text()
