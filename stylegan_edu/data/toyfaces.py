@@ -1,0 +1,353 @@
+"""ToyFaces: a procedural face renderer whose generative factors we know.
+
+`seed -> attributes -> image`. Each attribute lives at one scale, like StyleGAN's styles:
+coarse ones move or reshape the whole head (they survive at 8 px), middle ones change facial
+features, fine ones change colours, light and texture. Knowing the true factors lets the course
+measure what a generator learned (style mixing, linear separability).
+
+Drawing: every shape is a polygon in *face coordinates* (head half-height 1, y pointing down),
+projected through a simple head pose, drawn with Pillow at 4x (or more) the output size and then
+box-downsampled, which anti-aliases the edges.
+
+Mirroring: the renderer draws every face with its hair parted on the right and obtains the other
+parting as the exact mirror image of its twin. So `mirror(render(a)) == render(mirror_attributes(a))`
+holds bit for bit, which is what mirror augmentation assumes.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# Bump whenever a change alters any pixel or attribute: caches built by another version are rebuilt.
+RENDERER_VERSION = 1
+NATIVE_SIZE = 128  # the largest (and default) output size
+MIN_CANVAS = 256  # small outputs are still drawn on at least this many pixels
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    scale: str  # "coarse" | "middle" | "fine"
+    binary: bool
+    low: float
+    high: float
+    mirror_sign: int  # -1: a left-right mirror of the image negates the value
+    doc: str
+
+
+# The order is the order of the attribute vector; never reorder without bumping RENDERER_VERSION.
+ATTRIBUTES = (
+    Attribute("yaw", "coarse", False, -1, 1, -1, "head turned to the viewer's left (-1) or right (+1), about 35 deg"),
+    Attribute("roll", "coarse", False, -1, 1, -1, "head tilted in the image plane, about 20 deg, + is clockwise"),
+    Attribute("face_width", "coarse", False, -1, 1, 1, "narrow (-1) to round (+1) face"),
+    Attribute("face_size", "coarse", False, -1, 1, 1, "head size in the frame"),
+    Attribute("pos_x", "coarse", False, -1, 1, -1, "horizontal position of the head, + is right"),
+    Attribute("pos_y", "coarse", False, -1, 1, 1, "vertical position of the head, + is down"),
+    Attribute("eye_size", "middle", False, -1, 1, 1, "small (-1) to large (+1) eyes"),
+    Attribute("eye_open", "middle", False, 0, 1, 1, "nearly closed (0) to wide open (1)"),
+    Attribute("smile", "middle", False, -1, 1, 1, "mouth corners down (-1) or up (+1)"),
+    Attribute("brows", "middle", False, -1, 1, 1, "eyebrows low and frowning (-1) or raised and arched (+1)"),
+    Attribute("hair_length", "middle", False, 0, 1, 1, "short (0) to past the shoulders (1)"),
+    Attribute("bangs", "middle", True, 0, 1, 1, "a fringe over the forehead"),
+    Attribute("glasses", "middle", True, 0, 1, 1, "round glasses"),
+    Attribute("hair_part", "middle", True, -1, 1, -1, "side of the hair parting, -1 left or +1 right"),
+    Attribute("skin_tone", "fine", False, 0, 1, 1, "light (0) to dark (1) skin"),
+    Attribute("hair_color", "fine", False, 0, 1, 1, "black, brown, auburn, ginger to blond"),
+    Attribute("background_hue", "fine", False, 0, 1, 1, "hue of the backdrop, from teal through blue to pink"),
+    Attribute("light_x", "fine", False, -1, 1, -1, "light from the left (-1) or the right (+1)"),
+    Attribute("freckles", "fine", False, 0, 1, 1, "how many freckles (0: none)"),
+    Attribute("eye_color", "fine", False, 0, 1, 1, "iris colour from brown through hazel and green to blue"),
+)
+ATTRIBUTE_NAMES = tuple(a.name for a in ATTRIBUTES)
+ATTRIBUTE_SCALES = tuple(a.scale for a in ATTRIBUTES)
+ATTRIBUTE_BINARY = np.array([a.binary for a in ATTRIBUTES])
+ATTRIBUTE_LOW = np.array([a.low for a in ATTRIBUTES], dtype=np.float32)
+ATTRIBUTE_HIGH = np.array([a.high for a in ATTRIBUTES], dtype=np.float32)
+MIRROR_SIGNS = np.array([a.mirror_sign for a in ATTRIBUTES], dtype=np.float32)
+_I = {name: i for i, name in enumerate(ATTRIBUTE_NAMES)}
+
+
+def attribute_index(name: str) -> int:
+    return _I[name]
+
+
+def sample_attributes(seed: int) -> np.ndarray:
+    """The attribute vector (float32, in `ATTRIBUTE_NAMES` order) of ToyFace number `seed`."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(ATTRIBUTE_LOW, ATTRIBUTE_HIGH).astype(np.float32)
+    u = rng.uniform(size=4)  # always drawn, so the stream stays the same whatever the values
+    a[_I["bangs"]] = float(u[0] < 0.35)
+    a[_I["glasses"]] = float(u[1] < 0.3)
+    a[_I["hair_part"]] = 1.0 if u[2] < 0.5 else -1.0
+    if u[3] < 0.5:  # half the faces have no freckles at all
+        a[_I["freckles"]] = 0.0
+    return a
+
+
+def mirror_attributes(attrs):
+    """Attributes of the left-right mirrored face (numpy or torch, any leading shape)."""
+    if isinstance(attrs, np.ndarray):
+        return attrs * MIRROR_SIGNS
+    import torch  # only when a tensor comes in: workers stay torch-free
+
+    return attrs * torch.as_tensor(MIRROR_SIGNS, dtype=attrs.dtype, device=attrs.device)
+
+
+def render_seed(seed: int, size: int = NATIVE_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 image HxWx3, float32 attributes) of ToyFace number `seed`."""
+    attrs = sample_attributes(seed)
+    return render(attrs, size), attrs
+
+
+def render(attrs, size: int = NATIVE_SIZE, supersample: int = 4) -> np.ndarray:
+    """Draw the face described by `attrs` as a uint8 array of shape (size, size, 3)."""
+    a = np.asarray(attrs, dtype=np.float32)
+    if a.shape != (len(ATTRIBUTES),):
+        raise ValueError(f"expected {len(ATTRIBUTES)} attributes, got shape {a.shape}")
+    if not 4 <= size <= NATIVE_SIZE or size & (size - 1):
+        raise ValueError(f"size must be a power of two from 4 to {NATIVE_SIZE}, got {size}")
+    if a[_I["hair_part"]] < 0:  # drawn as the mirror of the right-parted twin: exact mirror symmetry
+        return np.ascontiguousarray(_render_right_parted(a * MIRROR_SIGNS, size, supersample)[:, ::-1])
+    return _render_right_parted(a, size, supersample)
+
+
+# ----------------------------------------------------------------------------------------------
+# Colours
+
+
+def _lerp_palette(palette, t):
+    t = min(max(float(t), 0.0), 1.0) * (len(palette) - 1)
+    i = min(int(t), len(palette) - 2)
+    f = t - i
+    return tuple((1 - f) * c0 + f * c1 for c0, c1 in zip(palette[i], palette[i + 1]))
+
+
+_SKIN = [(236, 204, 178), (220, 176, 142), (196, 146, 110), (166, 118, 86)]
+_HAIR = [(60, 42, 34), (96, 62, 42), (128, 74, 44), (156, 98, 56), (180, 142, 94)]
+
+
+_IRIS = [(90, 55, 30), (120, 95, 45), (80, 120, 70), (70, 115, 165)]
+
+
+def _rgb(c, k=1.0):
+    return tuple(int(round(min(max(v * k, 0), 255))) for v in c)
+
+
+def _mix(c0, c1, t):
+    return tuple((1 - t) * x + t * y for x, y in zip(c0, c1))
+
+
+# ----------------------------------------------------------------------------------------------
+# Geometry helpers (face coordinates: head half-height 1, x right, y down)
+
+
+def _arc(cx, cy, rx, ry, t0=0.0, t1=2 * math.pi, n=32):
+    t = np.linspace(t0, t1, n)
+    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], 1)
+
+
+def _render_right_parted(a, size, supersample):
+    g = {name: float(a[i]) for i, name in enumerate(ATTRIBUTE_NAMES)}
+    canvas = max(size * supersample, MIN_CANVAS)
+    factor = canvas // size
+
+    # --- pose: face coordinates -> canvas pixels
+    W = 0.74 + 0.16 * g["face_width"]  # head half-width (half-height is 1)
+    D = 0.95 * W  # depth of the head ellipsoid
+    theta = 0.7 * g["yaw"]
+    st, ct = math.sin(theta), math.cos(theta)
+    phi = 0.4 * g["roll"]
+    sp, cp = math.sin(phi), math.cos(phi)
+    scale = 0.31 * (1 + 0.17 * g["face_size"]) * canvas
+    cx = (0.5 + 0.1 * g["pos_x"] + 0.06 * st) * canvas  # a turning head also shifts a little
+    cy = (0.47 + 0.06 * g["pos_y"]) * canvas
+
+    def depth(p, extra=0.0):  # height of the face surface in front of the face plane
+        r = 1 - (p[:, 0] / W) ** 2 - p[:, 1] ** 2
+        return D * np.sqrt(np.clip(r, 0, 1)) + extra
+
+    def proj(p, z=None, head=True):
+        """Rotate a face-plane point set by yaw (around the vertical axis), then roll, then place it."""
+        x, y = p[:, 0], p[:, 1]
+        if z is not None:
+            x = x * ct + z * st
+        if head:
+            x, y = x * cp - y * sp, x * sp + y * cp
+        return [(float(u), float(v)) for u, v in zip(cx + scale * x, cy + scale * y)]
+
+    def on_face(p, extra=0.0):
+        return proj(p, depth(p, extra))
+
+    def silhouette(p):  # outline points: the head narrows a little when turned; the chin follows the face
+        chin = 0.45 * W * np.clip(p[:, 1], 0, None) ** 2
+        q = np.stack([p[:, 0] * (1 - 0.08 * abs(st)) + chin * st, p[:, 1]], 1)
+        return proj(q)
+
+    def width(w):
+        return max(1, int(round(w * scale)))
+
+    skin = _lerp_palette(_SKIN, g["skin_tone"])
+    hair = _lerp_palette(_HAIR, g["hair_color"])
+    bg = colorsys.hsv_to_rgb(0.5 + 0.25 * g["background_hue"], 0.2, 0.8)
+    bg = tuple(255 * v for v in bg)
+    shirt = colorsys.hsv_to_rgb((0.0 + 0.3 * g["background_hue"]) % 1.0, 0.4, 0.55)
+    shirt = tuple(255 * v for v in shirt)
+    dark_skin = _rgb(skin, 0.78)
+    iris_col = _lerp_palette(_IRIS, g["eye_color"])
+
+    img = Image.new("RGB", (canvas, canvas), _rgb(bg))
+    d = ImageDraw.Draw(img)
+
+    # --- body: shoulders and neck do not roll or turn with the head
+    body_x = cx - 0.45 * st * scale  # the neck stays under the skull when the face turns
+    shoulders = _arc(0.0, 2.35, 1.75, 0.95, math.pi, 2 * math.pi, 40)
+    shoulders = np.concatenate([shoulders, [[1.75, 3.5], [-1.75, 3.5]]])
+    d.polygon([(body_x + scale * x, cy + scale * y) for x, y in shoulders], fill=_rgb(shirt))
+
+    # long hair falls behind the neck and over the shoulders
+    hl = g["hair_length"]
+    bottom = 0.35 + 1.45 * hl
+    back = np.concatenate(
+        [
+            [[-1.08 * W - 0.12 * hl, bottom]],
+            _arc(0.0, 0.0, 1.1 * W, 1.1, math.pi, 2 * math.pi, 30),
+            [[1.08 * W + 0.12 * hl, bottom]],
+            _arc(0.0, bottom - 0.1, 1.08 * W + 0.12 * hl, 0.15, 0.1, math.pi - 0.1, 12),
+        ]
+    )
+    back[:, 0] -= 0.25 * st  # the back of the head moves against the face when turning
+    d.polygon(proj(back), fill=_rgb(hair, 0.85))
+
+    neck = np.array([[-0.32 * W, 0.5], [0.32 * W, 0.5], [0.38 * W, 1.6], [-0.38 * W, 1.6]])
+    d.polygon([(body_x + scale * x, cy + scale * y) for x, y in neck], fill=dark_skin)
+    collar = _arc(0.0, 1.45, 0.48 * W, 0.22, 0, math.pi, 16)
+    d.polygon([(body_x + scale * x, cy + scale * y) for x, y in collar], fill=_rgb(dark_skin, 0.92))
+
+    # --- ears: the far one is hidden behind the head, the near one drawn over it
+    def ear(side):
+        p = _arc(side * W * 0.97, 0.08, 0.13, 0.2, n=20)
+        return proj(p, np.zeros(len(p))), -side * st  # (outline, depth of the ear after turning)
+
+    ears = [ear(-1), ear(1)]
+    for pts, z in ears:
+        if z <= 0:
+            d.polygon(pts, fill=_rgb(skin, 0.9))
+
+    # --- head
+    t = np.linspace(0, 2 * math.pi, 64, endpoint=False)
+    jaw = 1 - 0.2 * np.clip(np.sin(t), 0, None) ** 3
+    head = np.stack([W * np.cos(t) * jaw, np.sin(t)], 1)
+    d.polygon(silhouette(head), fill=_rgb(skin))
+    for pts, z in ears:
+        if z > 0:
+            d.polygon(pts, fill=_rgb(skin, 0.9))
+
+    # --- freckles: a fixed pattern across nose and cheeks, the first k of them
+    k = int(round(g["freckles"] * len(_FRECKLES)))
+    if k:
+        r = 0.014 * scale
+        for u, v in on_face(_FRECKLES[:k] * [W / 0.74, 1.0]):
+            d.ellipse((u - r, v - r, u + r, v + r), fill=_rgb(skin, 0.72))
+
+    # --- eyes
+    ey = 0.04
+    ew = 0.13 * (1 + 0.25 * g["eye_size"])
+    openness = 0.15 + 0.85 * g["eye_open"]
+    eh = 0.62 * ew * openness
+    iris = 0.5 * ew + 0.04 * ew * g["eye_size"]
+    gaze = 0.35 * st * ew  # eyes look towards the camera a little less than the head turns
+    for side in (-1, 1):
+        ex = side * 0.34 * W / 0.74
+        s = np.linspace(-1, 1, 17)
+        upper = np.stack([ex + ew * s, ey - eh * (1 - s**2) - 0.01 * side * s], 1)
+        lower = np.stack([ex + ew * s[::-1], ey + 0.8 * eh * (1 - s[::-1] ** 2)], 1)
+        lens = np.concatenate([upper, lower])
+        d.polygon(on_face(lens), fill=(245, 242, 236))
+        # iris and pupil clipped to the eye opening: clamp circle points between the lids
+        for rad, col in ((iris, _rgb(iris_col)), (0.45 * iris, (15, 15, 20))):
+            c = _arc(ex + gaze, ey + 0.1 * eh, rad, rad, n=24)
+            rel = np.clip((c[:, 0] - ex) / ew, -1, 1)
+            lo = ey - eh * (1 - rel**2)
+            hi = ey + 0.8 * eh * (1 - rel**2)
+            c[:, 1] = np.clip(c[:, 1], lo, hi)
+            c[:, 0] = np.clip(c[:, 0], ex - ew, ex + ew)
+            d.polygon(on_face(c), fill=col)
+        d.line(on_face(upper), fill=(30, 22, 20), width=width(0.028))
+        # eyebrow: a thick arc, raised and arched (+) or low with the inner end pulled down (-)
+        b = g["brows"]
+        u = np.linspace(0, 1, 12)  # 0 = inner end, 1 = outer end
+        bx = ex + side * (-1.1 * ew + 2.4 * ew * u)
+        frown = 0.06 * max(-b, 0.0) * (1 - u)  # the inner end drops when frowning
+        by = ey - 0.19 - 0.06 * b - (0.04 + 0.03 * b) * np.sin(math.pi * u) + frown
+        thick = 0.018 + 0.022 * np.sin(math.pi * (0.15 + 0.7 * u))
+        brow = np.concatenate([np.stack([bx, by - thick], 1), np.stack([bx, by + thick], 1)[::-1]])
+        d.polygon(on_face(brow, 0.03), fill=_rgb(hair, 0.6))
+
+    # --- nose: a shadow line down one side and a soft base, sticking out of the face
+    nose = np.array([[0.05, 0.08], [0.075, 0.28], [0.04, 0.34]])
+    d.line(on_face(nose, np.array([0.05, 0.18, 0.2])), fill=dark_skin, width=width(0.03))
+    base = _arc(0.0, 0.31, 0.085, 0.05, 0.2, math.pi - 0.2, 10)
+    d.line(on_face(base, 0.18), fill=dark_skin, width=width(0.03))
+
+    # --- mouth: lips around a centre line whose corners rise with the smile
+    sm = g["smile"]
+    hw = 0.2 + 0.03 * sm
+    s = np.linspace(-1, 1, 21)
+    mx, my = hw * s, 0.55 - 0.09 * sm * s**2 + 0.03 * sm
+    upper = np.stack([mx, my - 0.035 * (1 - s**2) - 0.006], 1)
+    lower = np.stack([mx[::-1], (my + 0.06 * (1 - s**2) + 0.006)[::-1]], 1)
+    lips = _mix(skin, (190, 60, 75), 0.45)
+    d.polygon(on_face(np.concatenate([upper, lower])), fill=_rgb(lips))
+    d.line(on_face(np.stack([mx, my], 1)), fill=_rgb(lips, 0.5), width=width(0.018))
+
+    # --- front hair: outer edge follows the skull, inner edge is the hairline on the forehead
+    part = 0.3 * W
+    outer = _arc(0.0, 0.0, 1.07 * W, 1.07, math.pi - 0.12, 2 * math.pi + 0.12, 40)
+    hx = np.linspace(0.97 * W, -0.97 * W, 41)  # right temple -> left temple
+    if g["bangs"] > 0.5:
+        zig = 0.035 * np.abs(np.sin(hx * 26))
+        hy = -0.3 + 0.22 * (hx / W) ** 4 + 0.06 * (hx - part) / W + zig
+    else:
+        hy = -0.58 + 0.5 * (hx / W) ** 4 + 0.12 * np.clip(part - hx, 0, None) / W
+        hy -= 0.2 * np.exp(-(((hx - part) / 0.09) ** 2))  # the parting
+    hy[0], hy[-1] = 0.12, 0.12  # sideburns
+    hairline = np.stack([hx, hy], 1)
+    front = proj(outer) + on_face(hairline)
+    d.polygon(front, fill=_rgb(hair))
+
+    # --- glasses: two rings, a bridge and the arms
+    if g["glasses"] > 0.5:
+        frame = (30, 30, 38)
+        gr = 0.2 * W / 0.74
+        rims = []
+        for side in (-1, 1):
+            ex = side * 0.34 * W / 0.74
+            ring = _arc(ex, ey + 0.01, gr, 0.8 * gr, n=28)
+            d.line(on_face(ring, 0.08), fill=frame, width=width(0.028), joint="curve")
+            rims.append(ring)
+        bridge = np.array([[-0.34 * W / 0.74 + gr, ey - 0.02], [0.0, ey - 0.06], [0.34 * W / 0.74 - gr, ey - 0.02]])
+        d.line(on_face(bridge, 0.12), fill=frame, width=width(0.028))
+
+    small = img.reduce(factor) if factor > 1 else img
+    out = np.asarray(small, dtype=np.float32)
+
+    # --- light: a smooth left-right shading over the head, applied after downsampling (it is smooth)
+    lx = g["light_x"]
+    if lx:
+        px = (np.arange(size) + 0.5) / size * canvas
+        X, Y = px[None, :] - cx, px[:, None] - cy
+        u = (X * cp + Y * sp) / scale  # back to face coordinates (undo roll)
+        v = (-X * sp + Y * cp) / scale
+        inside = np.clip((1 - (u / (1.1 * W)) ** 2 - (v / 1.15) ** 2) * 3, 0, 1)
+        inside *= np.clip(np.abs(out - _rgb(bg)).sum(2) / 40, 0, 1)  # light the head, not the backdrop
+        out *= (1 + 0.22 * lx * np.clip(u / W, -1, 1) * inside)[:, :, None]
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+# fixed freckle positions on nose and cheeks (face coordinates of a W = 0.74 head)
+_FRECKLES = np.random.default_rng(1234).uniform([-0.45, 0.12], [0.45, 0.36], size=(40, 2))
