@@ -274,3 +274,17 @@ def test_full_1024_forward_backward_on_cpu(ffhq):
     grads = [p.grad for p in list(G.parameters()) + list(D.parameters()) if p.grad is not None]
     assert len(grads) > 100 and all(torch.isfinite(g).all() for g in grads)
     assert G.mapping.layers[0].weight.grad.abs().sum() > 0  # gradients reach the mapping network
+
+
+def test_dtype_follows_the_model_and_inputs():
+    G, D = Generator("toy-32").double(), Discriminator("toy-32").double()
+    img = G(torch.randn(4, 128, dtype=torch.float64), noise_mode="random")
+    assert img.dtype == torch.float64 and D(img).dtype == torch.float64
+
+
+def test_library_hard_codes_no_device():
+    from pathlib import Path
+    import stylegan_edu
+    for path in Path(stylegan_edu.__file__).parent.rglob("*.py"):
+        src = path.read_text()
+        assert ".cuda(" not in src and 'device="cuda"' not in src, path
