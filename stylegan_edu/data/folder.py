@@ -55,7 +55,8 @@ def load_square(path: Path | str, resolution: int) -> np.ndarray:
     w, h = im.size
     s = min(w, h)
     left, top = (w - s) // 2, (h - s) // 2
-    im = im.resize((resolution, resolution), Image.Resampling.LANCZOS, box=(left, top, left + s, top + s))
+    # crop first so that the filter never reaches past the square into the cut-away borders
+    im = im.crop((left, top, left + s, top + s)).resize((resolution, resolution), Image.Resampling.LANCZOS)
     return np.asarray(im, dtype=np.uint8).transpose(2, 0, 1)
 
 
