@@ -190,6 +190,16 @@ def test_batch_mirror_flips_images_and_attributes_together(small):
             assert torch.equal(x[i], plain[i])
 
 
+def test_dataset_pickles_as_a_folder_reference(small):
+    import pickle
+
+    ds = open_dataset(small).at(8)
+    data = pickle.dumps(ds)
+    assert len(data) < 20000  # not the images
+    back = pickle.loads(data)
+    assert back.resolution == 8 and torch.equal(back[5][0], ds[5][0])
+
+
 def test_open_dataset_refuses_incomplete_folders(tmp_path):
     with pytest.raises(DataError, match="no complete"):
         open_dataset(tmp_path)

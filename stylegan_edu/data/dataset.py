@@ -36,7 +36,7 @@ class CachedDataset(torch.utils.data.Dataset):
         self.manifest = manifest
         self.kind: str = manifest["kind"]
         self.resolutions: list[int] = sorted(manifest["resolutions"])
-        self._images = {r: np.load(cache.image_file(self.folder, r), mmap_mode="r") for r in self.resolutions}
+        self._open_images()
         self.attributes = torch.from_numpy(np.load(self.folder / cache.ATTRIBUTES_FILE))
         self.attribute_names: list[str] = list(manifest.get("attribute_names", []))
         self.attribute_scales: list[str] = list(manifest.get("attribute_scales", []))
@@ -44,6 +44,17 @@ class CachedDataset(torch.utils.data.Dataset):
         # mirroring an image multiplies its attributes by these (+1 or -1)
         self.mirror_signs = torch.tensor(manifest.get("mirror_signs", []), dtype=torch.float32)
         self.resolution = self._check(resolution or self.resolutions[-1])
+
+    def _open_images(self):
+        self._images = {r: np.load(cache.image_file(self.folder, r), mmap_mode="r") for r in self.resolutions}
+
+    # A DataLoader worker started by spawn gets a pickled copy: send the folder, not the arrays.
+    def __getstate__(self):
+        return {**self.__dict__, "_images": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._open_images()
 
     def _check(self, resolution: int) -> int:
         if resolution not in self._images:
@@ -77,7 +88,8 @@ class CachedDataset(torch.utils.data.Dataset):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """A batch (images float NCHW in [-1, 1], attributes [B, A]).
 
-        `indices`: a batch size (drawn uniformly with replacement using `generator`) or the indices.
+        `indices`: a batch size (drawn uniformly with replacement using `generator`, a CPU
+        generator) or the indices.
         `mirror`: flip each image left-right with probability 1/2, and its attributes with it.
         """
         if isinstance(indices, int):

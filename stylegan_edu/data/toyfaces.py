@@ -42,8 +42,8 @@ class Attribute:
 
 # The order is the order of the attribute vector; never reorder without bumping RENDERER_VERSION.
 ATTRIBUTES = (
-    Attribute("yaw", "coarse", False, -1, 1, -1, "head turned to the viewer's left (-1) or right (+1), about 35 deg"),
-    Attribute("roll", "coarse", False, -1, 1, -1, "head tilted in the image plane, about 20 deg, + is clockwise"),
+    Attribute("yaw", "coarse", False, -1, 1, -1, "head turned to the viewer's left (-1) or right (+1), about 40 deg"),
+    Attribute("roll", "coarse", False, -1, 1, -1, "head tilted in the image plane, about 23 deg, + is clockwise"),
     Attribute("face_width", "coarse", False, -1, 1, 1, "narrow (-1) to round (+1) face"),
     Attribute("face_size", "coarse", False, -1, 1, 1, "head size in the frame"),
     Attribute("pos_x", "coarse", False, -1, 1, -1, "horizontal position of the head, + is right"),
@@ -58,7 +58,7 @@ ATTRIBUTES = (
     Attribute("hair_part", "middle", True, -1, 1, -1, "side of the hair parting, -1 left or +1 right"),
     Attribute("skin_tone", "fine", False, 0, 1, 1, "light (0) to dark (1) skin"),
     Attribute("hair_color", "fine", False, 0, 1, 1, "black, brown, auburn, ginger to blond"),
-    Attribute("background_hue", "fine", False, 0, 1, 1, "hue of the backdrop, from teal through blue to pink"),
+    Attribute("background_hue", "fine", False, 0, 1, 1, "hue of the backdrop, from teal through blue to lilac"),
     Attribute("light_x", "fine", False, -1, 1, -1, "light from the left (-1) or the right (+1)"),
     Attribute("freckles", "fine", False, 0, 1, 1, "how many freckles (0: none)"),
     Attribute("eye_color", "fine", False, 0, 1, 1, "iris colour from brown through hazel and green to blue"),
@@ -171,13 +171,12 @@ def _render_right_parted(a, size, supersample):
         r = 1 - (p[:, 0] / W) ** 2 - p[:, 1] ** 2
         return D * np.sqrt(np.clip(r, 0, 1)) + extra
 
-    def proj(p, z=None, head=True):
-        """Rotate a face-plane point set by yaw (around the vertical axis), then roll, then place it."""
+    def proj(p, z=None):
+        """Turn points by yaw (around the vertical axis, z = depth) unless z is None, roll, then place them."""
         x, y = p[:, 0], p[:, 1]
         if z is not None:
             x = x * ct + z * st
-        if head:
-            x, y = x * cp - y * sp, x * sp + y * cp
+        x, y = x * cp - y * sp, x * sp + y * cp
         return [(float(u), float(v)) for u, v in zip(cx + scale * x, cy + scale * y)]
 
     def on_face(p, extra=0.0):
@@ -195,7 +194,7 @@ def _render_right_parted(a, size, supersample):
     hair = _lerp_palette(_HAIR, g["hair_color"])
     bg = colorsys.hsv_to_rgb(0.5 + 0.25 * g["background_hue"], 0.2, 0.8)
     bg = tuple(255 * v for v in bg)
-    shirt = colorsys.hsv_to_rgb((0.0 + 0.3 * g["background_hue"]) % 1.0, 0.4, 0.55)
+    shirt = colorsys.hsv_to_rgb(0.3 * g["background_hue"], 0.4, 0.55)  # red-brown to olive
     shirt = tuple(255 * v for v in shirt)
     dark_skin = _rgb(skin, 0.78)
     iris_col = _lerp_palette(_IRIS, g["eye_color"])
