@@ -15,6 +15,7 @@ import sys
 _SUBCOMMANDS = [
     "stylegan_edu.info",
     "stylegan_edu.data.cli",
+    "stylegan_edu.train.cli",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Progressive training: schedule, losses, EMA, checkpoints, distributed data parallel, the loop."""

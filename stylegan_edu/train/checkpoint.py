@@ -1,0 +1,100 @@
+"""Snapshots that survive a kill: atomic writes, the last K kept, loading that cannot run code.
+
+A snapshot is a plain dict of tensors, numbers, strings, lists and dicts, saved with torch.save and read with
+`torch.load(weights_only=True)`, so opening a file never unpickles code. It is written to a temporary file
+in the same folder, flushed and fsynced, then renamed over its final name: a crash at any moment leaves
+either the previous snapshots or the new complete one, never a half-written file under a snapshot name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import torch
+
+FORMAT = "stylegan-edu-snapshot"
+VERSION = 1
+_NAME = re.compile(r"snapshot-(\d{9})\.pt")
+
+
+class CheckpointError(ValueError):
+    """A file that is not a complete stylegan-edu snapshot (the message names the file)."""
+
+
+def snapshot_name(nimg: int) -> str:
+    return f"snapshot-{nimg:09d}.pt"
+
+
+def list_snapshots(folder: Path | str) -> list[Path]:
+    """Snapshot files in `folder`, oldest first (temporary files are not listed)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.fullmatch(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def atomic_save(obj: dict, path: Path | str) -> Path:
+    """torch.save to a temporary file beside `path`, fsync, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible on every platform; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_snapshot(state: dict, folder: Path | str, nimg: int, keep: int) -> Path:
+    """Write `state` as snapshot-<nimg>.pt in `folder`, then delete all but the newest `keep` snapshots."""
+    state = {"format": FORMAT, "version": VERSION, **state}
+    path = atomic_save(state, Path(folder) / snapshot_name(nimg))
+    for old in list_snapshots(folder)[:-keep]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def load_snapshot(path: Path | str, map_location="cpu") -> dict:
+    """Read a snapshot; any truncated, foreign or unreadable file raises CheckpointError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such snapshot file")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # truncated zip, pickle with code, random bytes...
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"{path}: not a readable stylegan-edu snapshot ({reason[:160]})") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a stylegan-edu snapshot (no '{FORMAT}' marker)")
+    if state.get("version") != VERSION:
+        raise CheckpointError(f"{path}: snapshot version {state.get('version')} is not supported "
+                              f"(this stylegan-edu reads version {VERSION})")
+    return state
+
+
+def latest_snapshot(folder: Path | str) -> Path | None:
+    snaps = list_snapshots(folder)
+    return snaps[-1] if snaps else None

@@ -1,0 +1,132 @@
+"""`stylegan-edu train`: progressive training from the command line (single process or torchrun)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+from stylegan_edu.train.config import AMP_MODES, TRAIN_CONFIGS
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a StyleGAN with progressive growing",
+        description="Train G and D with the paper's schedule, losses and regularisers. Writes snapshots "
+                    "(snapshot-*.pt), sample grids (samples-*.png) and log.jsonl into --out. Ctrl-C writes a "
+                    "snapshot and stops; --resume auto continues. Several GPUs or nodes: "
+                    "torchrun --nproc_per_node N -m stylegan_edu train ...")
+    p.add_argument("--config", default="toy-64", metavar="NAME",
+                   help=f"training preset ({', '.join(TRAIN_CONFIGS)}); it names the model too")
+    p.add_argument("--data", default="toyfaces", metavar="DATA",
+                   help="'toyfaces' (built into the cache on first use) or a dataset folder made by "
+                        "`stylegan-edu data prepare`")
+    p.add_argument("--toyfaces-n", type=int, default=30000, metavar="N", help="ToyFaces images (default 30000)")
+    p.add_argument("--out", required=True, metavar="DIR", help="run folder")
+    p.add_argument("--kimg", type=float, default=None, help="train until this many thousand real images")
+    p.add_argument("--resume", default=None, metavar="auto|PATH",
+                   help="'auto': continue from the newest snapshot in --out (a new run if none); or a file")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: cuda when available)")
+    p.add_argument("--amp", choices=AMP_MODES, default=None, help="autocast dtype (default: the preset's)")
+    p.add_argument("--channels-last", dest="channels_last", action="store_true", default=None)
+    p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
+    p.add_argument("--snapshot-kimg", type=float, default=None, help="snapshot interval (default: the preset's)")
+    p.add_argument("--keep", type=int, default=None, help="snapshots to keep (default: the preset's)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _open_data(args, resolution: int, dist_info):
+    from stylegan_edu.cli import UsageError
+    from stylegan_edu.data import DataError, load_toyfaces, open_dataset
+
+    try:
+        if args.data == "toyfaces":
+            if dist_info.enabled and not dist_info.is_main:  # let rank 0 build the cache first
+                torch.distributed.barrier()
+            ds = load_toyfaces(n=args.toyfaces_n, resolution=resolution,
+                               progress=dist_info.is_main and not args.no_progress)
+            if dist_info.enabled and dist_info.is_main:
+                torch.distributed.barrier()
+            return ds
+        return open_dataset(args.data)
+    except DataError as e:
+        raise UsageError(str(e)) from None
+
+
+def run(args) -> int:
+    from stylegan_edu.cli import UsageError
+    from stylegan_edu.configs import ModelConfig
+    from stylegan_edu.train.checkpoint import CheckpointError, latest_snapshot, list_snapshots, load_snapshot
+    from stylegan_edu.train.config import TrainConfig, get_train_config
+    from stylegan_edu.train.distributed import init_from_env
+    from stylegan_edu.train.loop import Trainer, TrainingDiverged
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dist_info = init_from_env(device.type)
+    if device.type == "cuda" and dist_info.enabled:
+        device = torch.device("cuda", dist_info.local_rank)
+        torch.cuda.set_device(device)
+
+    resume_path = None
+    if args.resume == "auto":
+        resume_path = latest_snapshot(out)
+    elif args.resume:
+        resume_path = Path(args.resume)
+    elif list_snapshots(out):
+        raise UsageError(f"{out} already holds snapshots; pass --resume auto to continue or choose another --out")
+
+    try:
+        state = load_snapshot(resume_path) if resume_path else None
+        if state:
+            cfg = TrainConfig.from_dict(state["train_config"])
+            mcfg = ModelConfig.from_dict(state["model_config"])
+        else:
+            cfg = get_train_config(args.config)
+            mcfg = None
+        changes = {k: v for k, v in dict(amp=args.amp, channels_last=args.channels_last,
+                                          snapshot_kimg=args.snapshot_kimg, keep_snapshots=args.keep,
+                                          seed=None if state else args.seed).items() if v is not None}
+        cfg = cfg.replace(**changes)
+    except CheckpointError as e:
+        raise UsageError(str(e)) from None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+    from stylegan_edu.configs import get_config
+    res = (mcfg or get_config(cfg.model)).resolution
+    dataset = _open_data(args, res, dist_info)
+    try:
+        trainer = Trainer(cfg, dataset, out, model_cfg=mcfg, device=device, dist_info=dist_info,
+                          progress=not args.no_progress)
+        if state:
+            trainer.load_state_dict(state)
+            trainer.last_snapshot = resume_path
+            _say(dist_info, f"resuming from {resume_path} at kimg {trainer.nimg / 1000:.1f}")
+        elif args.resume == "auto":
+            _say(dist_info, f"no snapshot in {out}; starting a new run")
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+    try:
+        status = trainer.train(args.kimg)
+    except TrainingDiverged as e:
+        sys.stderr.write(f"stylegan-edu train: training stopped: {e}\n")
+        return 1
+    if status == "interrupted":
+        _say(dist_info, f"interrupted at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}; "
+                        f"continue with --resume auto")
+        return 130
+    _say(dist_info, f"done at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}")
+    return 0
+
+
+def _say(dist_info, msg: str) -> None:
+    if dist_info.is_main:
+        print(msg, flush=True)

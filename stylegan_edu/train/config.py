@@ -1,0 +1,117 @@
+"""Training presets as dataclasses. `ffhq-1024` carries the official values (train.py / training_loop.py);
+the toy presets are sized for ToyFaces on a laptop CPU."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+LOSSES = ("logistic_r1", "wgan_gp")
+AMP_MODES = ("none", "bf16", "fp16")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    name: str = "custom"
+    model: str = "ffhq-1024"  # a key of stylegan_edu.configs.CONFIGS
+    total_kimg: float = 25000.0
+    # progressive growing (kimg = thousands of real images shown to D)
+    start_resolution: int = 8  # official lod_initial_resolution
+    stable_kimg: float = 600.0  # lod_training_kimg: each resolution trains this long at alpha = 1
+    fade_kimg: float = 600.0  # lod_transition_kimg: then the next one fades in over this long
+    # global minibatch and learning rate per resolution (G and D share the table, as the official config)
+    minibatch_base: int = 32
+    minibatch: dict[int, int] = field(default_factory=lambda: {4: 512, 8: 256, 16: 128, 32: 64, 64: 32})
+    lr_base: float = 0.001
+    lr: dict[int, float] = field(default_factory=lambda: {128: 0.0015, 256: 0.002, 512: 0.003, 1024: 0.003})
+    reset_optimizer: bool = True  # at each new resolution and after each fade-in
+    # loss and optimiser
+    loss: str = "logistic_r1"
+    r1_gamma: float = 10.0
+    r1_interval: int = 1  # 1 = official (every minibatch); k > 1 = lazy R1 every k steps, weighted by k
+    wgan_lambda: float = 10.0  # WGAN-GP gradient penalty weight
+    wgan_target: float = 1.0
+    wgan_epsilon: float = 0.001  # drift term
+    adam_betas: tuple[float, float] = (0.0, 0.99)
+    adam_eps: float = 1e-8
+    # regularisation and averaging
+    style_mixing_prob: float = 0.9
+    ema_half_life_kimg: float = 10.0
+    mirror: bool = True
+    # bookkeeping
+    snapshot_kimg: float = 100.0
+    keep_snapshots: int = 3
+    sample_seeds: tuple[int, ...] = tuple(range(16))
+    seed: int = 1000
+    # speed
+    amp: str = "none"  # autocast dtype for G and D forward passes (R1 and the losses stay fp32)
+    channels_last: bool = False
+
+    def __post_init__(self):
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.amp not in AMP_MODES:
+            raise ValueError(f"amp must be one of {AMP_MODES}, got {self.amp!r}")
+        for name in ("total_kimg", "stable_kimg", "fade_kimg", "snapshot_kimg"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.r1_interval < 1:
+            raise ValueError("r1_interval must be at least 1")
+        if self.keep_snapshots < 1:
+            raise ValueError("keep_snapshots must be at least 1")
+
+    def batch_at(self, resolution: int) -> int:
+        return self.minibatch.get(resolution, self.minibatch_base)
+
+    def lr_at(self, resolution: int) -> float:
+        return self.lr.get(resolution, self.lr_base)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["adam_betas"] = list(self.adam_betas)
+        d["sample_seeds"] = list(self.sample_seeds)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        d = dict(d)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown training config keys: {sorted(unknown)}")
+        for key in ("minibatch", "lr"):  # JSON turns int keys into strings
+            if key in d:
+                d[key] = {int(k): v for k, v in d[key].items()}
+        for key in ("adam_betas", "sample_seeds"):
+            if key in d:
+                d[key] = tuple(d[key])
+        return cls(**d)
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+
+TRAIN_CONFIGS: dict[str, TrainConfig] = {
+    # The official FFHQ schedule on 8 GPUs (global minibatch; each GPU gets 1/N).
+    "ffhq-1024": TrainConfig(name="ffhq-1024", model="ffhq-1024"),
+    "ffhq-256": TrainConfig(name="ffhq-256", model="ffhq-256", total_kimg=12000.0),
+    # ToyFaces on a CPU: short phases, small batches, the paper's losses and regularisers; lazy R1 every
+    # 4 steps and bf16 autocast + channels_last (both measured faster on the 2-core CPU, docs/benchmarks.md).
+    "toy-64": TrainConfig(name="toy-64", model="toy-64", total_kimg=300.0, start_resolution=8,
+                          stable_kimg=30.0, fade_kimg=30.0, minibatch_base=32,
+                          minibatch={8: 64, 16: 32, 32: 32, 64: 32}, lr_base=0.0015, lr={},
+                          r1_interval=4, ema_half_life_kimg=2.0, snapshot_kimg=10.0, amp="bf16",
+                          channels_last=True),
+    "toy-32": TrainConfig(name="toy-32", model="toy-32", total_kimg=100.0, start_resolution=8,
+                          stable_kimg=10.0, fade_kimg=10.0, minibatch_base=32,
+                          minibatch={8: 32, 16: 32, 32: 32}, lr_base=0.0015, lr={},
+                          r1_interval=4, ema_half_life_kimg=1.0, snapshot_kimg=5.0, amp="bf16",
+                          channels_last=True),
+}
+
+
+def get_train_config(name: str) -> TrainConfig:
+    try:
+        return TRAIN_CONFIGS[name]
+    except KeyError:
+        raise ValueError(f"unknown training config {name!r}; choose one of: {', '.join(TRAIN_CONFIGS)}") from None

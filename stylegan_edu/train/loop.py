@@ -1,0 +1,349 @@
+"""The progressive training loop (the official training_loop.py, in PyTorch).
+
+Per minibatch: one D step (logistic + R1 by default) and one G step (non-saturating logistic), both at the
+resolution and fade-in alpha of the schedule, with style mixing and w_avg tracking in G and mirror
+augmentation and fade-in on the reals; then the EMA generator moves towards G.
+
+Every step's randomness (data indices, mirroring, z, noise, mixing) comes from generators seeded by
+(seed, rank, step), so a run resumed from a snapshot repeats an uninterrupted run exactly on the CPU.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from stylegan_edu.configs import ModelConfig, get_config
+from stylegan_edu.data.fade import fade_in_reals
+from stylegan_edu.discriminator import Discriminator
+from stylegan_edu.generator import Generator, z_from_seeds
+from stylegan_edu.train import losses
+from stylegan_edu.train.checkpoint import latest_snapshot, load_snapshot, save_snapshot
+from stylegan_edu.train.config import TrainConfig
+from stylegan_edu.train.distributed import DistInfo, all_mean, average_gradients, broadcast_module
+from stylegan_edu.train.ema import ema_beta, update_ema
+from stylegan_edu.train.schedule import Phase, phase_at
+from stylegan_edu.viz import image_grid
+
+AMP_DTYPES = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the run stops and keeps its last good snapshot."""
+
+
+def _step_seed(seed: int, rank: int, step: int) -> int:
+    return int(np.random.SeedSequence([seed, rank, step]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+class Trainer:
+    """Holds G, D, G_ema, the optimisers and the position in the schedule; `train()` runs the loop."""
+
+    def __init__(self, cfg: TrainConfig, dataset, out_dir: Path | str | None = None,
+                 model_cfg: ModelConfig | None = None, device: str | torch.device | None = None,
+                 dist_info: DistInfo | None = None, progress: bool = True):
+        self.cfg = cfg
+        self.mcfg = model_cfg or get_config(cfg.model)
+        self.dataset = dataset
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.dist = dist_info or DistInfo()
+        self.progress = progress
+        self._check_setup()
+
+        torch.manual_seed(cfg.seed)  # identical initial weights on every rank (then broadcast to be sure)
+        self.G = Generator(self.mcfg).to(self.device)
+        self.D = Discriminator(self.mcfg).to(self.device)
+        if cfg.channels_last:
+            self.G = self.G.to(memory_format=torch.channels_last)
+            self.D = self.D.to(memory_format=torch.channels_last)
+        if self.dist.enabled:
+            broadcast_module(self.G)
+            broadcast_module(self.D)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.G_opt = self.D_opt = None
+        self.nimg = 0
+        self.step_count = 0
+        self.opt_key: tuple[int, int] | None = None
+        self.last_snapshot: Path | None = None
+        self._stop_requested = False
+        self._tb = None
+
+    # --- set-up checks --------------------------------------------------------------------------------
+    def _check_setup(self) -> None:
+        cfg, final = self.cfg, self.mcfg.resolution
+        start = cfg.start_resolution
+        if start < 4 or start > final or start & (start - 1):
+            raise ValueError(f"start_resolution must be a power of two in [4, {final}], got {start}")
+        have = set(getattr(self.dataset, "resolutions", []))
+        need = {final >> i for i in range(int(math.log2(final // start)) + 1)}
+        if not need <= have:
+            raise ValueError(f"the dataset has resolutions {sorted(have)} but training {self.mcfg.name} from "
+                             f"{start} px needs {sorted(need)}")
+        for res in sorted(need):
+            batch = cfg.batch_at(res)
+            if batch % self.dist.world_size:
+                raise ValueError(f"minibatch {batch} at {res} px is not divisible by {self.dist.world_size} ranks")
+            local = batch // self.dist.world_size
+            group = min(self.mcfg.mbstd_group_size, local)
+            if group > 1 and local % group:
+                raise ValueError(f"per-rank minibatch {local} at {res} px is not divisible by the minibatch "
+                                 f"stddev group size {group}")
+
+    # --- pieces of a step -----------------------------------------------------------------------------
+    def phase(self) -> Phase:
+        return phase_at(self.cfg, self.mcfg.resolution, self.nimg)
+
+    def _make_optimizers(self) -> None:
+        kw = dict(lr=self.cfg.lr_base, betas=self.cfg.adam_betas, eps=self.cfg.adam_eps)
+        self.G_opt = torch.optim.Adam(self.G.parameters(), **kw)
+        self.D_opt = torch.optim.Adam(self.D.parameters(), **kw)
+
+    def _autocast(self):
+        dtype = AMP_DTYPES[self.cfg.amp]
+        return torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+    def _finish_backward(self, module, opt) -> None:
+        if self.dist.enabled:
+            average_gradients(module, self.dist.world_size)
+        opt.step()
+
+    def step(self) -> dict:
+        """One minibatch: D step, G step, EMA. Returns the losses (averaged over ranks)."""
+        cfg, ph = self.cfg, self.phase()
+        if self.G_opt is None or (cfg.reset_optimizer and ph.optimizer_key != self.opt_key):
+            self._make_optimizers()  # new Adam state for new layers, as the official reset_opt_for_new_lod
+        self.opt_key = ph.optimizer_key
+        for opt in (self.G_opt, self.D_opt):
+            for group in opt.param_groups:
+                group["lr"] = ph.lr
+
+        seed = _step_seed(cfg.seed, self.dist.rank, self.step_count)
+        torch.manual_seed(seed)  # noise images and mixing draws inside G
+        gen = torch.Generator().manual_seed(seed)  # data indices and mirroring
+        local = ph.batch // self.dist.world_size
+        reals, _ = self.dataset.batch(local, ph.resolution, mirror=cfg.mirror, generator=gen, device=self.device)
+        reals = fade_in_reals(reals, ph.alpha)
+        if cfg.channels_last:
+            reals = reals.contiguous(memory_format=torch.channels_last)
+        gkw = dict(resolution=ph.resolution, alpha=ph.alpha, style_mixing_prob=cfg.style_mixing_prob,
+                   update_w_avg=True)
+        latent = self.mcfg.latent_size
+
+        # D step
+        self.D.requires_grad_(True)
+        with torch.no_grad(), self._autocast():
+            fakes = self.G(torch.randn(local, latent, device=self.device), **gkw)
+        with self._autocast():
+            fake_scores = self.D(fakes, alpha=ph.alpha)
+        stats = {}
+        if cfg.loss == "logistic_r1":
+            do_r1 = cfg.r1_gamma > 0 and self.step_count % cfg.r1_interval == 0
+            if do_r1:  # fp32 pass: the R1 gradient is taken through it
+                reals_in = reals.detach().requires_grad_(True)
+                real_scores = self.D(reals_in, alpha=ph.alpha)
+            else:
+                with self._autocast():
+                    real_scores = self.D(reals, alpha=ph.alpha)
+            d_loss = losses.d_logistic(real_scores, fake_scores)
+            if do_r1:
+                r1 = losses.r1_penalty(real_scores, reals_in)
+                d_loss = d_loss + r1 * (cfg.r1_gamma * 0.5 * cfg.r1_interval)
+                stats["r1"] = r1.item()
+        else:
+            with self._autocast():
+                real_scores = self.D(reals, alpha=ph.alpha)
+            d_loss = losses.d_wgan(real_scores, fake_scores, cfg.wgan_epsilon)
+            gp = losses.gradient_penalty(self.D, reals, fakes, ph.alpha, cfg.wgan_target)
+            d_loss = d_loss + gp * cfg.wgan_lambda
+            stats["gp"] = gp.item()
+        self.D_opt.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self._finish_backward(self.D, self.D_opt)
+
+        # G step (D frozen so its weights get no gradient)
+        self.D.requires_grad_(False)
+        with self._autocast():
+            fake_scores = self.D(self.G(torch.randn(local, latent, device=self.device), **gkw), alpha=ph.alpha)
+        g_loss = (losses.g_logistic_nonsaturating(fake_scores) if cfg.loss == "logistic_r1"
+                  else losses.g_wgan(fake_scores))
+        self.G_opt.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self._finish_backward(self.G, self.G_opt)
+        self.D.requires_grad_(True)
+
+        if self.dist.enabled:  # each rank tracked w_avg on its own batch; the average is the global update
+            torch.distributed.all_reduce(self.G.w_avg)
+            self.G.w_avg /= self.dist.world_size
+        update_ema(self.G_ema, self.G, ema_beta(ph.batch, cfg.ema_half_life_kimg))
+        self.nimg += ph.batch
+        self.step_count += 1
+
+        stats.update(loss_D=d_loss.item(), loss_G=g_loss.item())
+        bad = {k: v for k, v in stats.items() if not math.isfinite(v)}
+        if bad:
+            where = f"; the last good snapshot is {self.last_snapshot}" if self.last_snapshot else ""
+            raise TrainingDiverged(f"{', '.join(f'{k} = {v}' for k, v in bad.items())} at kimg "
+                                   f"{self.nimg / 1000:.3f} ({ph.resolution} px, alpha {ph.alpha:.3f}){where}")
+        stats = {k: all_mean(v, self.dist, self.device) for k, v in stats.items()}
+        stats.update(kimg=self.nimg / 1000, resolution=ph.resolution, alpha=ph.alpha, batch=ph.batch, lr=ph.lr)
+        return stats
+
+    # --- snapshots ------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        rng = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {
+            "model_config": self.mcfg.to_dict(),
+            "train_config": self.cfg.to_dict(),
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "G_ema": self.G_ema.state_dict(),
+            "G_opt": self.G_opt.state_dict() if self.G_opt else None,
+            "D_opt": self.D_opt.state_dict() if self.D_opt else None,
+            "progress": {"nimg": self.nimg, "step": self.step_count,
+                         "opt_key": list(self.opt_key) if self.opt_key else None},
+            "rng": rng,
+            "dataset": {"kind": getattr(self.dataset, "kind", "unknown"), "size": len(self.dataset)},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if ModelConfig.from_dict(state["model_config"]) != self.mcfg:
+            raise ValueError("the snapshot was trained with another model config "
+                             f"({state['model_config'].get('name')} vs {self.mcfg.name})")
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.G_ema.load_state_dict(state["G_ema"])
+        if state["G_opt"] is not None:
+            self._make_optimizers()
+            self.G_opt.load_state_dict(state["G_opt"])
+            self.D_opt.load_state_dict(state["D_opt"])
+        prog = state["progress"]
+        self.nimg, self.step_count = int(prog["nimg"]), int(prog["step"])
+        self.opt_key = tuple(prog["opt_key"]) if prog["opt_key"] else None
+        torch.set_rng_state(state["rng"]["torch"])
+        if "cuda" in state["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+
+    def resume(self, path: Path | str) -> None:
+        self.load_state_dict(load_snapshot(path, map_location=self.device))
+        self.last_snapshot = Path(path)
+
+    def snapshot(self) -> Path | None:
+        """Write a snapshot and a sample grid (main rank only)."""
+        if not self.dist.is_main or self.out_dir is None:
+            return None
+        self.last_snapshot = save_snapshot(self.state_dict(), self.out_dir, self.nimg, self.cfg.keep_snapshots)
+        self.sample_grid().save(self.out_dir / f"samples-{self.nimg:09d}.png")
+        return self.last_snapshot
+
+    @torch.no_grad()
+    def sample_grid(self):
+        ph = self.phase()
+        z = z_from_seeds(self.cfg.sample_seeds, self.mcfg.latent_size, self.device)
+        imgs = self.G_ema(z, resolution=ph.resolution, alpha=ph.alpha, noise_mode="const")
+        return image_grid(imgs, upscale_to=self.mcfg.resolution)
+
+    # --- the loop -------------------------------------------------------------------------------------
+    def _log(self, record: dict) -> None:
+        if not self.dist.is_main or self.out_dir is None:
+            return
+        with open(self.out_dir / "log.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if self._tb is not None:
+            for k, v in record.items():
+                if isinstance(v, (int, float)) and k != "kimg":
+                    self._tb.add_scalar(k, v, int(record["kimg"] * 1000))
+
+    def _should_stop(self) -> bool:
+        flag = self._stop_requested
+        if self.dist.enabled:  # every rank must leave the loop at the same step
+            t = torch.tensor([float(flag)], device=self.device)
+            torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+            flag = bool(t.item())
+        return flag
+
+    def train(self, total_kimg: float | None = None, log_every: int = 10) -> str:
+        """Train until `total_kimg` (default: the config's). Returns "done" or "interrupted".
+
+        Ctrl-C (SIGINT) or SIGTERM finishes the current step, writes a snapshot and returns "interrupted";
+        a second Ctrl-C aborts at once. Snapshots every `snapshot_kimg` and at the end.
+        """
+        total = int(round((self.cfg.total_kimg if total_kimg is None else total_kimg) * 1000))
+        snap_every = max(int(self.cfg.snapshot_kimg * 1000), 1)
+        next_snap = (self.nimg // snap_every + 1) * snap_every
+        if self.out_dir is not None and self.dist.is_main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._tb = _tensorboard(self.out_dir)
+        restore = self._install_signal_handlers()
+        bar = tqdm(total=total, initial=min(self.nimg, total), unit="img", unit_scale=True, dynamic_ncols=True,
+                   disable=not (self.progress and self.dist.is_main))
+        acc, t_last, n_last, status = {}, time.perf_counter(), self.nimg, "done"
+        try:
+            while self.nimg < total:
+                stats = self.step()
+                bar.update(stats["batch"])
+                for k in ("loss_D", "loss_G", "r1", "gp"):
+                    if k in stats:
+                        acc.setdefault(k, []).append(stats[k])
+                if self.step_count % log_every == 0 or self.nimg >= total:
+                    now = time.perf_counter()
+                    speed = (self.nimg - n_last) / max(now - t_last, 1e-9)
+                    rec = {"kimg": round(stats["kimg"], 3), "resolution": stats["resolution"],
+                           "alpha": round(stats["alpha"], 4), "batch": stats["batch"], "lr": stats["lr"],
+                           **{k: float(np.mean(v)) for k, v in acc.items()}, "img_per_s": round(speed, 2)}
+                    self._log(rec)
+                    bar.set_postfix(res=rec["resolution"], alpha=f"{rec['alpha']:.2f}",
+                                    kimg=f"{rec['kimg']:.1f}", D=f"{rec['loss_D']:.3f}",
+                                    G=f"{rec['loss_G']:.3f}", ips=f"{speed:.0f}")
+                    acc, t_last, n_last = {}, now, self.nimg
+                if self.nimg >= next_snap:
+                    self.snapshot()
+                    next_snap += snap_every
+                if self._should_stop():
+                    status = "interrupted"
+                    break
+            if self.last_snapshot is None or not self.last_snapshot.name.endswith(f"{self.nimg:09d}.pt"):
+                self.snapshot()
+        finally:
+            bar.close()
+            restore()
+            if self._tb is not None:
+                self._tb.close()
+        return status
+
+    def _install_signal_handlers(self):
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+
+        def handler(signum, frame):
+            if self._stop_requested:  # second Ctrl-C: stop now
+                raise KeyboardInterrupt
+            self._stop_requested = True
+
+        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        return lambda: [signal.signal(s, h) for s, h in old.items()]
+
+
+def _tensorboard(out_dir: Path):
+    """A SummaryWriter when tensorboard is installed (optional), else None."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except Exception:  # tensorboard not installed
+        return None
+    return SummaryWriter(str(out_dir / "tensorboard"))
+
+
+def find_resume(out_dir: Path | str) -> Path | None:
+    """The newest snapshot in `out_dir` (for --resume auto)."""
+    return latest_snapshot(out_dir)
