@@ -16,6 +16,7 @@ _SUBCOMMANDS = [
     "stylegan_edu.info",
     "stylegan_edu.data.cli",
     "stylegan_edu.train.cli",
+    "stylegan_edu.sample_cli",
 ]
 
 
