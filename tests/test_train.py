@@ -298,3 +298,16 @@ def test_cli_bad_resume_file_is_one_line_error(toy_data, tmp_path):
     assert r.returncode == 2 and str(bad) in r.stderr and r.stderr.count("\n") == 1
     r = _cli("train", "--config", "toy-32", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "r"))
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_through_the_cli(toy_data, tmp_path):
+    torchrun = Path(sys.executable).parent / "torchrun"
+    run = tmp_path / "run"
+    r = subprocess.run([str(torchrun), "--nproc_per_node", "2", "-m", "stylegan_edu", "train", "--config", "toy-32",
+                        "--data", str(toy_data.folder), "--out", str(run), "--kimg", "0.1", "--no-progress",
+                        "--threads", "1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.count("done at kimg") == 1  # only rank 0 speaks and writes
+    snaps = list_snapshots(run)
+    assert len(snaps) == 1 and load_snapshot(snaps[0])["progress"]["nimg"] >= 100
