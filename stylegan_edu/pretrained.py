@@ -39,16 +39,9 @@ def export_generator(snapshot: Path | str, out: Path | str) -> Path:
 
 def load_generator(path: Path | str, device: str | torch.device = "cpu") -> Generator:
     """A generator in eval mode from an exported file or a training snapshot (its G_ema)."""
-    from stylegan_edu.train.checkpoint import CheckpointError, FORMAT as SNAPSHOT_FORMAT
+    from stylegan_edu.train.checkpoint import CheckpointError, FORMAT as SNAPSHOT_FORMAT, read_weights_only
 
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise CheckpointError(f"{path}: not a readable stylegan-edu file ({reason[:160]})") from None
+    state = read_weights_only(path)
     if not isinstance(state, dict) or state.get("format") not in (FORMAT, SNAPSHOT_FORMAT):
         raise CheckpointError(f"{path}: neither a stylegan-edu generator nor a training snapshot")
     G = Generator(ModelConfig.from_dict(state["model_config"]))

@@ -77,16 +77,21 @@ def save_snapshot(state: dict, folder: Path | str, nimg: int, keep: int) -> Path
     return path
 
 
-def load_snapshot(path: Path | str, map_location="cpu") -> dict:
-    """Read a snapshot; any truncated, foreign or unreadable file raises CheckpointError naming it."""
+def read_weights_only(path: Path | str, map_location="cpu"):
+    """torch.load(weights_only=True) with every failure turned into a one-line CheckpointError naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"{path}: no such snapshot file")
+        raise CheckpointError(f"{path}: no such file")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # truncated zip, pickle with code, random bytes...
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path}: not a readable stylegan-edu snapshot ({reason[:160]})") from None
+        raise CheckpointError(f"{path}: not a readable stylegan-edu file ({reason[:160]})") from None
+
+
+def load_snapshot(path: Path | str, map_location="cpu") -> dict:
+    """Read a snapshot; any truncated, foreign or unreadable file raises CheckpointError naming it."""
+    state = read_weights_only(path, map_location)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a stylegan-edu snapshot (no '{FORMAT}' marker)")
     if state.get("version") != VERSION:
