@@ -36,6 +36,14 @@ def add_parser(subparsers) -> None:
                    help="styles taken from the column face: coarse, middle, fine, a list, or layers like 0-3")
     m.set_defaults(func=_mix)
 
+    e = subparsers.add_parser("export", help="save the EMA generator of a snapshot as a small file",
+                              description="Write the EMA generator (with w_avg and the fixed noise images) of a "
+                                          "training snapshot to a stand-alone file that `--ckpt` and "
+                                          "stylegan_edu.pretrained.load_generator read.")
+    e.add_argument("--ckpt", required=True, metavar="SNAPSHOT")
+    e.add_argument("--out", required=True, metavar="PT")
+    e.set_defaults(func=_export)
+
 
 def _load(args):
     from stylegan_edu.cli import UsageError
@@ -91,3 +99,16 @@ def _mix(args) -> int:
         raise UsageError(str(e)) from None
     imgs = style_mixing_grid(G, rows, cols, layers, psi=args.psi, noise_mode=args.noise)
     return _save(image_grid(imgs, columns=len(cols) + 1), args.out)
+
+
+def _export(args) -> int:
+    from stylegan_edu.cli import UsageError
+    from stylegan_edu.pretrained import export_generator
+    from stylegan_edu.train.checkpoint import CheckpointError
+
+    try:
+        path = export_generator(args.ckpt, args.out)
+    except CheckpointError as e:
+        raise UsageError(str(e)) from None
+    print(path)
+    return 0

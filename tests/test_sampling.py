@@ -100,7 +100,10 @@ def test_generate_and_mix_commands(snapshot, tmp_path):
              "--out", str(tmp_path / "m.png"))
     assert r.returncode == 0, r.stderr
     assert Image.open(tmp_path / "m.png").size == (3 * 34 + 2, 4 * 34 + 2)
+    r = _cli("export", "--ckpt", str(path), "--out", str(tmp_path / "exported.pt"))
+    assert r.returncode == 0 and load_generator(tmp_path / "exported.pt").cfg.name == "toy-32"
     for args in (["generate", "--ckpt", str(tmp_path / "none.pt"), "--out", "x.png"],
+                 ["export", "--ckpt", str(tmp_path / "m.png"), "--out", str(tmp_path / "e.pt")],
                  ["generate", "--ckpt", str(path), "--seeds", "a-b", "--out", "x.png"],
                  ["mix", "--ckpt", str(path), "--rows", "1", "--cols", "2", "--levels", "huge", "--out", "x.png"]):
         r = _cli(*args)
