@@ -109,7 +109,7 @@ def test_coarse_attributes_change_the_8px_image_much_more_than_fine_ones():
     def group(scale):
         return [effect[a.name] for a in tf.ATTRIBUTES if a.scale == scale]
 
-    coarse, middle, fine = group("coarse"), group("middle"), group("fine")
+    coarse, fine = group("coarse"), group("fine")
     assert np.mean(coarse) > 1.6 * np.mean(fine), effect
     assert min(coarse) > 5, effect  # every coarse attribute visibly changes the 8 px thumbnail
     # texture and small features hardly reach 8 px at all

@@ -119,6 +119,9 @@ def run(args) -> int:
     except TrainingDiverged as e:
         sys.stderr.write(f"stylegan-edu train: training stopped: {e}\n")
         return 1
+    if dist_info.enabled:  # leave together: gloo aborts a rank whose peer closes the connection first
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
     if status == "interrupted":
         _say(dist_info, f"interrupted at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}; "
                         f"continue with --resume auto")

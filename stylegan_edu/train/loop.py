@@ -27,7 +27,7 @@ from stylegan_edu.data.fade import fade_in_reals
 from stylegan_edu.discriminator import Discriminator
 from stylegan_edu.generator import Generator, z_from_seeds
 from stylegan_edu.train import losses
-from stylegan_edu.train.checkpoint import latest_snapshot, load_snapshot, save_snapshot
+from stylegan_edu.train.checkpoint import load_snapshot, save_snapshot
 from stylegan_edu.train.config import TrainConfig
 from stylegan_edu.train.distributed import DistInfo, all_mean, average_gradients, broadcast_module
 from stylegan_edu.train.ema import ema_beta, update_ema
@@ -343,7 +343,3 @@ def _tensorboard(out_dir: Path):
         return None
     return SummaryWriter(str(out_dir / "tensorboard"))
 
-
-def find_resume(out_dir: Path | str) -> Path | None:
-    """The newest snapshot in `out_dir` (for --resume auto)."""
-    return latest_snapshot(out_dir)
