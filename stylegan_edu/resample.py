@@ -111,10 +111,8 @@ class UpConv2d(nn.Module):
         if self.fused:
             w = fused_kernel(self.conv.scaled_weight()).transpose(0, 1)  # conv_transpose wants [in, out, k, k]
             x = F.conv_transpose2d(x, w, stride=2, padding=1)
-        elif self.resample == "bilinear":
-            x = self.conv(F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False))
-        else:
-            x = self.conv(upscale2d(x))
+        else:  # the official blur comes after the conv, so its upsampling step is plain nearest
+            x = self.conv(upsample(x, "bilinear" if self.resample == "bilinear" else "nearest"))
         return blur2d(x) if self.resample == "blur" else x
 
 
@@ -139,7 +137,4 @@ class ConvDown2d(nn.Module):
                 w = fused_kernel(self.conv.scaled_weight()) * 0.25
                 return F.conv2d(x, w, self.conv.scaled_bias(), stride=2, padding=1)
             return downscale2d(self.conv(x))
-        x = self.conv(x)
-        if self.resample == "bilinear":
-            return F.interpolate(x, scale_factor=0.5, mode="bilinear", align_corners=False, antialias=True)
-        return x[:, :, ::2, ::2]
+        return downsample(self.conv(x), self.resample)
