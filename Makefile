@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 
 .PHONY: venv lab test clean-venv
 
-# Reinstall when pyproject.toml changes or a different TORCH_SPEC is asked for.
+# Reinstall when pyproject.toml changes or a different TORCH_SPEC is asked for. pytorch-fid is a test-only
+# cross-check installed without its dependencies: its torchvision would replace the CPU torch (tests mock it).
 venv:
 	@$(PYTHON) -c 'import sys; sys.exit("stylegan-edu needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +20,7 @@ venv:
 		echo "installing into $(VENV) (torch requirement: $(TORCH_SPEC))"; \
 		$(PY) -m pip install --quiet "$(TORCH_SPEC)" && \
 		$(PY) -m pip install --quiet -e ".[dev]" && \
+		$(PY) -m pip install --quiet --no-deps "pytorch-fid>=0.3" && \
 		printf '%s' "$(TORCH_SPEC)" > $(STAMP); \
 	fi
 

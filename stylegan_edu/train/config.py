@@ -105,10 +105,11 @@ TRAIN_CONFIGS: dict[str, TrainConfig] = {
                           minibatch={8: 32, 16: 16, 32: 16, 64: 16}, lr_base=0.002, lr={},
                           r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=2.0, snapshot_kimg=10.0, amp="bf16",
                           channels_last=True),
+    # The lesson run: toy-64's recipe on a smaller schedule, so a few CPU minutes go from blobs to faces.
     "toy-32": TrainConfig(name="toy-32", model="toy-32", total_kimg=100.0, start_resolution=8,
-                          stable_kimg=10.0, fade_kimg=10.0, minibatch_base=32,
-                          minibatch={8: 32, 16: 32, 32: 32}, lr_base=0.0015, lr={},
-                          r1_interval=4, ema_half_life_kimg=1.0, snapshot_kimg=5.0, amp="bf16",
+                          stable_kimg=5.0, fade_kimg=5.0, minibatch_base=16,
+                          minibatch={8: 16, 16: 16, 32: 16}, lr_base=0.002, lr={},
+                          r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=1.0, snapshot_kimg=2.0, amp="bf16",
                           channels_last=True),
 }
 
