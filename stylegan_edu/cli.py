@@ -17,6 +17,7 @@ _SUBCOMMANDS = [
     "stylegan_edu.data.cli",
     "stylegan_edu.train.cli",
     "stylegan_edu.sample_cli",
+    "stylegan_edu.metrics.cli",
 ]
 
 

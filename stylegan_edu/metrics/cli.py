@@ -1,0 +1,80 @@
+"""`stylegan-edu metrics`: FID, KID, precision/recall, PPL and linear separability of a trained generator."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import torch
+
+
+def add_parser(subparsers) -> None:
+    from stylegan_edu.metrics.run import FEATURES, METRICS, PPL_DISTANCES
+
+    p = subparsers.add_parser(
+        "metrics", help="FID/KID, PPL, linear separability, precision/recall of a generator",
+        description="Measure a trained generator by the official recipes and print one JSON object. With "
+                    "--features toy (the offline default) the numbers come from the shipped ToyFaces feature "
+                    "network and are labelled *_toy; --features inception needs the FID Inception weights "
+                    "file (see `stylegan_edu.metrics.weights`).")
+    p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
+                   help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
+    p.add_argument("--metrics", default="fid", help=f"comma-separated, from: {','.join(METRICS)} (default fid)")
+    p.add_argument("--num", type=int, default=50_000, help="samples per metric (official 50000)")
+    p.add_argument("--ppl-num", type=int, default=None, help="PPL pairs (default --num; official 100000)")
+    p.add_argument("--ls-num", type=int, default=None, help="separability samples (default --num; official 200000)")
+    p.add_argument("--features", choices=FEATURES, default="toy", help="feature network for fid/kid/pr")
+    p.add_argument("--ppl-distance", choices=PPL_DISTANCES, default="auto",
+                   help="lpips, toy, or auto = lpips when its weight files are found (default)")
+    p.add_argument("--weights", default=None, metavar="PATH",
+                   help="folder or file of the standard weights (default: $STYLEGAN_EDU_WEIGHTS, then the cache)")
+    p.add_argument("--data", default="toyfaces", metavar="DATA",
+                   help="real images for fid/kid/pr: toyfaces (default) or a prepared dataset folder")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default=None)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from stylegan_edu.cli import UsageError
+    from stylegan_edu.metrics.run import FEATURE_METRICS, compute_metrics, parse_metrics
+    from stylegan_edu.metrics.weights import WeightsError
+    from stylegan_edu.sample_cli import _load
+
+    try:
+        names = parse_metrics(args.metrics)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    for flag in ("num", "batch"):
+        if getattr(args, flag) < 2:
+            raise UsageError(f"--{flag} must be at least 2")
+    G = _load(args)
+    dataset = None
+    if any(m in FEATURE_METRICS for m in names):
+        from stylegan_edu.data import DataError, load_toyfaces, open_dataset
+        try:
+            if args.data == "toyfaces":
+                dataset = load_toyfaces(n=max(args.num, 30_000), resolution=G.cfg.resolution,
+                                        progress=not args.no_progress)
+            else:
+                dataset = open_dataset(args.data)
+        except DataError as e:
+            raise UsageError(str(e)) from None
+        if G.cfg.resolution not in dataset.resolutions:
+            raise UsageError(f"{args.data} has resolutions {dataset.resolutions}, the generator makes "
+                             f"{G.cfg.resolution} px")
+    t0 = time.perf_counter()
+    try:
+        out = compute_metrics(G, names, dataset=dataset, num=args.num, features=args.features,
+                              weights=args.weights, ppl_distance=args.ppl_distance, ppl_num=args.ppl_num,
+                              ls_num=args.ls_num, batch_size=args.batch, seed=args.seed,
+                              progress=not args.no_progress)
+    except (WeightsError, FileNotFoundError, ValueError) as e:
+        raise UsageError(str(e).splitlines()[0]) from None
+    out.update(ckpt=args.ckpt, device=str(G.w_avg.device), total_seconds=round(time.perf_counter() - t0, 1))
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+    return 0

@@ -1,0 +1,190 @@
+"""Run the metrics on a generator, as the official `metrics/` recipes do, on whatever device G is on.
+
+    results = compute_metrics(G, ["fid", "ppl_wend", "ls"], dataset=reals, num=10_000, features="toy")
+
+Every number is labelled by the network that measured it: with the ToyFaces feature network the keys end in
+`_toy` (`fid_toy`, `ppl_wend_toy`, `ls_w_toy`), so they are never mistaken for the standard Inception / LPIPS
+figures (`fid`, `ppl_wend`), which need the official weight files (see `stylegan_edu.metrics.weights`).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+FEATURE_METRICS = ("fid", "kid", "pr")
+PPL_METRICS = ("ppl_zfull", "ppl_wfull", "ppl_zend", "ppl_wend")
+METRICS = FEATURE_METRICS + PPL_METRICS + ("ls",)
+FEATURES = ("toy", "inception")
+PPL_DISTANCES = ("auto", "lpips", "toy")
+
+
+class MetricsWarning(UserWarning):
+    """A metric ran on fewer samples than asked, or fell back to the ToyFaces network."""
+
+
+def parse_metrics(text: str | list[str]) -> list[str]:
+    names = [m.strip() for m in text.split(",")] if isinstance(text, str) else list(text)
+    bad = [m for m in names if m not in METRICS]
+    if bad or not names:
+        raise ValueError(f"unknown metric {', '.join(bad) or '(none)'}; choose from {', '.join(METRICS)}")
+    return list(dict.fromkeys(names))
+
+
+def quantize(images: torch.Tensor) -> torch.Tensor:
+    """Round to 8-bit pixels and back, so generated images meet the feature network as the reals do (uint8)."""
+    return ((images.float() + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1
+
+
+def load_features(kind: str, weights=None, device="cpu"):
+    """(network, label suffix) for `kind` in FEATURES."""
+    if kind == "toy":
+        from stylegan_edu.metrics.toy_features import load_toy_features
+        return load_toy_features(weights, device=device), "_toy"
+    if kind == "inception":
+        from stylegan_edu.metrics.inception import load_inception
+        return load_inception(weights, device=device), ""
+    raise ValueError(f"features must be one of {FEATURES}, got {kind!r}")
+
+
+def load_ppl_distance(kind: str = "auto", weights=None, toy_net=None, device="cpu"):
+    """(distance function, label suffix): LPIPS-VGG16 when asked or when its files are found, else ToyFaces."""
+    if kind not in PPL_DISTANCES:
+        raise ValueError(f"PPL distance must be one of {PPL_DISTANCES}, got {kind!r}")
+    if kind in ("auto", "lpips"):
+        from stylegan_edu.metrics.lpips import load_lpips
+        from stylegan_edu.metrics.weights import WeightsError
+        try:
+            return load_lpips(weights, weights, device=device), ""
+        except WeightsError as e:
+            if kind == "lpips":
+                raise
+            warnings.warn(f"PPL uses the ToyFaces network's distance (labelled _toy): {e}", MetricsWarning,
+                          stacklevel=2)
+    if toy_net is None:
+        from stylegan_edu.metrics.toy_features import load_toy_features
+        toy_net = load_toy_features(device=device)
+    return toy_net.distance, "_toy"
+
+
+def _batches(num: int, batch_size: int):
+    for start in range(0, num, batch_size):
+        yield start, min(batch_size, num - start)
+
+
+@torch.no_grad()
+def generated_features(G, net, num: int, batch_size: int = 64, seed: int = 0, progress: bool = True,
+                       desc: str = "generated") -> np.ndarray:
+    """Features of `num` faces from G (no truncation, random noise) for z drawn from `seed`."""
+    device = G.w_avg.device
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # the noise images drawn inside G
+    out = []
+    for _, n in tqdm(list(_batches(num, batch_size)), desc=desc, disable=not progress, leave=False):
+        z = torch.randn(n, G.cfg.latent_size, generator=gen).to(device)
+        out.append(net(quantize(G(z, noise_mode="random"))).double().cpu())
+    return torch.cat(out).numpy()
+
+
+@torch.no_grad()
+def real_features(dataset, net, num: int, resolution: int, batch_size: int = 64, seed: int = 0,
+                  progress: bool = True, device="cpu") -> np.ndarray:
+    """Features of `num` distinct real images (randomly mirrored, as the official recipe)."""
+    if num > len(dataset):
+        warnings.warn(f"the dataset has {len(dataset)} images, fewer than the {num} asked for; using all",
+                      MetricsWarning, stacklevel=2)
+        num = len(dataset)
+    gen = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(dataset), generator=gen)[:num]
+    out = []
+    for start, n in tqdm(list(_batches(num, batch_size)), desc="real", disable=not progress, leave=False):
+        x, _ = dataset.batch(order[start:start + n], resolution, mirror=True, generator=gen, device=device)
+        out.append(net(x).double().cpu())
+    return torch.cat(out).numpy()
+
+
+@torch.no_grad()
+def separability_samples(G, classifier, num: int, batch_size: int = 64, seed: int = 0, progress: bool = True):
+    """(z, w, attribute probabilities) of `num` generated faces, labelled by `classifier(images) -> [N, A]`."""
+    device = G.w_avg.device
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    zs, ws, ps = [], [], []
+    for _, n in tqdm(list(_batches(num, batch_size)), desc="labelling", disable=not progress, leave=False):
+        z = torch.randn(n, G.cfg.latent_size, generator=gen).to(device)
+        ws.append(G.mapping(z).double().cpu())
+        ps.append(classifier(quantize(G(z, noise_mode="random"))).double().cpu())
+        zs.append(z.double().cpu())
+    return torch.cat(zs).numpy(), torch.cat(ws).numpy(), torch.cat(ps).numpy()
+
+
+def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: str = "toy", weights=None,
+                    ppl_distance: str = "auto", ppl_num: int | None = None, ls_num: int | None = None,
+                    batch_size: int = 64, seed: int = 0, progress: bool = True) -> dict:
+    """Compute `metrics` (names from METRICS) for generator G; returns {labelled name: value} plus timings.
+
+    `num`: generated and real samples for fid/kid/pr (official: 50,000); `ppl_num` PPL pairs (official 100,000)
+    and `ls_num` samples for linear separability (official 200,000) default to `num`.
+    `dataset`: the real images (a CachedDataset) for fid/kid/pr. `weights`: a file or folder for the standard
+    networks (else $STYLEGAN_EDU_WEIGHTS and the cache folder are searched).
+    """
+    from stylegan_edu.metrics.fid import fid_from_features
+    from stylegan_edu.metrics.kid import kernel_inception_distance
+    from stylegan_edu.metrics.ppl import perceptual_path_length
+    from stylegan_edu.metrics.precision_recall import precision_recall
+    from stylegan_edu.metrics.separability import linear_separability
+
+    metrics = parse_metrics(metrics)
+    device = G.w_avg.device
+    results, seconds = {}, {}
+    toy_net = None
+
+    feats = [m for m in metrics if m in FEATURE_METRICS]
+    if feats:
+        if dataset is None:
+            raise ValueError(f"{', '.join(feats)} compare with real images: pass a dataset")
+        t0 = time.perf_counter()
+        net, suffix = load_features(features, weights, device)
+        if features == "toy":
+            toy_net = net
+        fake = generated_features(G, net, num, batch_size, seed, progress)
+        real = real_features(dataset, net, num, G.cfg.resolution, batch_size, seed + 1, progress, device)
+        if "fid" in feats:
+            results[f"fid{suffix}"] = fid_from_features(real, fake)
+        if "kid" in feats:
+            results[f"kid{suffix}"] = kernel_inception_distance(real, fake)
+        if "pr" in feats:
+            pr = precision_recall(torch.from_numpy(real).to(device), torch.from_numpy(fake).to(device))
+            results[f"precision{suffix}"] = float(pr["precision"])
+            results[f"recall{suffix}"] = float(pr["recall"])
+        seconds["features"] = time.perf_counter() - t0
+
+    ppls = [m for m in metrics if m in PPL_METRICS]
+    if ppls:
+        t0 = time.perf_counter()
+        distance, suffix = load_ppl_distance(ppl_distance, weights, toy_net, device)
+        for name in ppls:
+            space, sampling = name[4], name[5:]
+            out = perceptual_path_length(G, distance, num_samples=ppl_num or num, space=space, sampling=sampling,
+                                         batch_size=batch_size, seed=seed, progress=progress)
+            results[f"{name}{suffix}"] = float(out["ppl"])
+        seconds["ppl"] = time.perf_counter() - t0
+
+    if "ls" in metrics:
+        t0 = time.perf_counter()
+        if toy_net is None:
+            from stylegan_edu.metrics.toy_features import load_toy_features
+            toy_net = load_toy_features(device=device)
+        from stylegan_edu.data import ATTRIBUTE_NAMES
+        z, w, probs = separability_samples(G, toy_net.attribute_probabilities, ls_num or num, batch_size, seed,
+                                           progress)
+        for space, latents in (("z", z), ("w", w)):
+            results[f"ls_{space}_toy"] = float(linear_separability(latents, probs, names=ATTRIBUTE_NAMES)["score"])
+        seconds["ls"] = time.perf_counter() - t0
+
+    return {"metrics": results, "num": num, "features": features, "seconds": {k: round(v, 1) for k, v in
+                                                                             seconds.items()}}

@@ -1,0 +1,103 @@
+"""The metrics runner and `stylegan-edu metrics`: labelled outputs, offline errors, one JSON object."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from stylegan_edu.data import build_toyfaces, open_dataset
+from stylegan_edu.generator import Generator
+from stylegan_edu.metrics.run import METRICS, compute_metrics, parse_metrics, quantize
+from stylegan_edu.metrics.weights import WeightsError
+from stylegan_edu.train.checkpoint import save_snapshot
+from stylegan_edu.train.config import get_train_config
+
+# a random generator makes faces on which some attributes never vary: separability names and skips those
+pytestmark = pytest.mark.filterwarnings("ignore:linear_separability.*no SVM fitted:RuntimeWarning")
+
+
+@pytest.fixture(scope="module")
+def reals(tmp_path_factory):
+    folder = build_toyfaces(48, 32, tmp_path_factory.mktemp("data") / "tf", workers=1, progress=False)
+    return open_dataset(folder)
+
+
+@pytest.fixture(scope="module")
+def G():
+    torch.manual_seed(0)
+    return Generator("toy-32").eval()
+
+
+@pytest.fixture
+def no_weights(tmp_path, monkeypatch):
+    """No standard weight files anywhere: an empty $STYLEGAN_EDU_WEIGHTS and cache folder."""
+    monkeypatch.setenv("STYLEGAN_EDU_WEIGHTS", str(tmp_path / "weights"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def test_parse_metrics():
+    assert parse_metrics("fid, ppl_wend,fid") == ["fid", "ppl_wend"]
+    for bad in ("", "fid,bogus", "FID"):
+        with pytest.raises(ValueError, match="unknown metric"):
+            parse_metrics(bad)
+
+
+def test_quantize_rounds_to_8_bit_levels():
+    x = torch.linspace(-1.2, 1.2, 1001)
+    q = quantize(x)
+    levels = (q + 1) * 127.5
+    torch.testing.assert_close(levels, levels.round(), atol=1e-4, rtol=0)
+    assert q.min() == -1 and q.max() == 1 and (q - x.clamp(-1, 1)).abs().max() <= 1 / 127.5
+
+
+def test_every_metric_is_labelled_toy_offline(G, reals, no_weights):
+    with pytest.warns(UserWarning, match="ToyFaces network"):
+        out = compute_metrics(G, list(METRICS), dataset=reals, num=32, features="toy", batch_size=16,
+                              progress=False)
+    names = set(out["metrics"])
+    assert names == {"fid_toy", "kid_toy", "precision_toy", "recall_toy", "ppl_zfull_toy", "ppl_wfull_toy",
+                     "ppl_zend_toy", "ppl_wend_toy", "ls_z_toy", "ls_w_toy"}
+    assert all(np.isfinite(v) for v in out["metrics"].values())
+    assert out["metrics"]["fid_toy"] > 0 and out["metrics"]["ls_z_toy"] >= 1
+
+
+def test_same_seed_same_numbers(G, reals):
+    a = compute_metrics(G, "fid,ppl_wend", dataset=reals, num=16, ppl_distance="toy", progress=False)
+    b = compute_metrics(G, "fid,ppl_wend", dataset=reals, num=16, ppl_distance="toy", progress=False)
+    assert a["metrics"] == b["metrics"]
+
+
+def test_standard_networks_without_weights_say_which_file(G, reals, no_weights):
+    with pytest.raises(WeightsError, match="pt_inception-2015-12-05-6726825d.pth"):
+        compute_metrics(G, "fid", dataset=reals, num=8, features="inception", progress=False)
+    with pytest.raises(WeightsError, match="vgg16-397923af.pth"):
+        compute_metrics(G, "ppl_wend", num=8, ppl_distance="lpips", progress=False)
+    with pytest.raises(ValueError, match="pass a dataset"):
+        compute_metrics(G, "kid", num=8, progress=False)
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "stylegan_edu", "metrics", *args], capture_output=True,
+                          text=True, env=env)
+
+
+def test_cli_prints_one_json_object(G, reals, tmp_path, no_weights):
+    state = {"model_config": G.cfg.to_dict(), "train_config": get_train_config("toy-32").to_dict(),
+             "G_ema": G.state_dict(), "progress": {"nimg": 0, "step": 0, "opt_key": None}}
+    ckpt = save_snapshot(state, tmp_path / "run", 0, keep=1)
+    r = _cli("--ckpt", str(ckpt), "--metrics", "fid,ls", "--num", "16", "--batch", "8", "--data",
+             str(reals.folder), "--no-progress", "--device", "cpu")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out["metrics"]) == {"fid_toy", "ls_z_toy", "ls_w_toy"} and out["num"] == 16
+
+    r = _cli("--ckpt", str(ckpt), "--metrics", "fid", "--num", "8", "--features", "inception", "--data",
+             str(reals.folder), "--no-progress")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "pt_inception-2015-12-05-6726825d.pth" in r.stderr and "STYLEGAN_EDU_WEIGHTS" in r.stderr
+
+    r = _cli("--ckpt", str(ckpt), "--metrics", "fid,nope", "--no-progress")
+    assert r.returncode == 2 and "unknown metric nope" in r.stderr
