@@ -1,0 +1,215 @@
+# %% [markdown]
+# # 02 · Resampling: nearest, bilinear and the [1, 2, 1] blur
+#
+# Every time StyleGAN changes resolution it has to invent new pixels (upsampling, in the generator) or throw
+# pixels away (downsampling, in the discriminator). Progressive GAN did both the crudest way: copy each pixel
+# into a 2×2 block, and average 2×2 blocks. StyleGAN adds a small low-pass filter, the separable [1, 2, 1]
+# blur, right after every upsampling and right before every downsampling. The paper calls it "bilinear"
+# because, combined with the 2× nearest step, it behaves like bilinear interpolation.
+#
+# In this lesson you will
+# 1. build the blur kernel and the three resampling modes by hand,
+# 2. look at what they do to a test pattern full of fine stripes (aliasing),
+# 3. measure their frequency response, and
+# 4. check your versions against `stylegan_edu.resample`.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from stylegan_edu import resample
+
+_ = torch.manual_seed(0)
+
+# %% [markdown]
+# ## 1 · The blur kernel
+#
+# The 1-D taps [1, 2, 1] are a tiny binomial filter: the middle pixel counts twice as much as its
+# neighbours. The 2-D kernel is the outer product of the taps with themselves, divided by its sum (16) so that
+# blurring a flat region leaves it unchanged.
+
+# %%
+taps = torch.tensor([1.0, 2.0, 1.0])
+my_kernel = torch.outer(taps, taps)
+my_kernel = my_kernel / my_kernel.sum()
+print(my_kernel * 16)
+
+torch.testing.assert_close(my_kernel, resample.blur_kernel())
+print("matches stylegan_edu.resample.blur_kernel")
+
+# %% [markdown]
+# Blurring is a per-channel (depthwise) convolution with this kernel. Zero padding keeps the size; it also
+# darkens the border slightly, exactly as the official TensorFlow code does.
+
+# %%
+def my_blur(x):
+    c = x.shape[1]
+    weight = my_kernel[None, None].repeat(c, 1, 1, 1)  # one copy of the kernel per channel
+    return F.conv2d(x, weight, padding=1, groups=c)
+
+
+x = torch.randn(2, 3, 16, 16)
+torch.testing.assert_close(my_blur(x), resample.blur2d(x))
+print("my_blur matches stylegan_edu.resample.blur2d")
+
+# %% [markdown]
+# ## 2 · Three ways to double the resolution
+#
+# * **nearest**: copy each pixel into a 2×2 block (Progressive GAN),
+# * **blur**: nearest, then the [1, 2, 1] blur (StyleGAN),
+# * **bilinear**: proper bilinear interpolation (what most people mean by the word).
+
+# %%
+def my_upsample(x, mode):
+    up = x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)  # nearest: 2x2 copies
+    if mode == "nearest":
+        return up
+    if mode == "blur":
+        return my_blur(up)
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+
+
+for mode in ("nearest", "blur", "bilinear"):
+    torch.testing.assert_close(my_upsample(x, mode), resample.upsample(x, mode))
+print("all three upsampling modes match stylegan_edu.resample.upsample")
+
+# %% [markdown]
+# A 4×4 checkerboard made bigger shows the difference: nearest keeps hard blocky edges, the blur and bilinear
+# versions are smooth and look almost alike.
+
+# %%
+small = (torch.arange(4)[:, None] + torch.arange(4)[None, :]).remainder(2).float()[None, None] * 2 - 1
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+axes[0].imshow(small[0, 0], cmap="gray", vmin=-1, vmax=1)
+axes[0].set_title("4x4 input")
+for ax, mode in zip(axes[1:], ("nearest", "blur", "bilinear")):
+    y = small
+    for _ in range(2):  # 4 -> 8 -> 16 px
+        y = my_upsample(y, mode)
+    ax.imshow(y[0, 0], cmap="gray", vmin=-1, vmax=1)
+    ax.set_title(f"{mode}, 16x16")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 3 · Aliasing when downsampling
+#
+# Downsampling is where the filter matters most. Take a "zone plate": rings that get finer towards the
+# corners. Keeping every other pixel (**nearest**) folds the finest rings back as large fake patterns
+# (aliasing, the moiré you see on photographed screens). Blurring first removes most of the frequencies the
+# smaller image cannot hold, so far less fake structure appears.
+
+# %%
+def zone_plate(size=128):
+    r = torch.linspace(-1, 1, size)
+    yy, xx = torch.meshgrid(r, r, indexing="ij")
+    return torch.cos(math.pi * size / 4.5 * (xx**2 + yy**2))[None, None]  # up to 0.44 cycles/pixel at the rim
+
+
+def my_downsample(x, mode):
+    if mode == "nearest":
+        return x[:, :, ::2, ::2]
+    if mode == "blur":
+        return F.avg_pool2d(my_blur(x), 2)  # blur, then average 2x2 blocks
+    return F.interpolate(x, scale_factor=0.5, mode="bilinear", align_corners=False, antialias=True)
+
+
+plate = zone_plate()
+for mode in ("nearest", "blur", "bilinear"):
+    torch.testing.assert_close(my_downsample(plate, mode), resample.downsample(plate, mode))
+
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+axes[0].imshow(plate[0, 0], cmap="gray")
+axes[0].set_title("128 px zone plate")
+for ax, mode in zip(axes[1:], ("nearest", "blur", "bilinear")):
+    y = plate
+    for _ in range(2):  # 128 -> 64 -> 32 px
+        y = my_downsample(y, mode)
+    ax.imshow(y[0, 0], cmap="gray", vmin=-1, vmax=1)
+    ax.set_title(f"{mode}, 32 px")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# How much fake pattern is left? In the zone plate the stripe frequency grows with the distance r from the
+# centre; at 32 px everything beyond r ≈ 0.3 is finer than the grid can hold, so a perfect downsampler would
+# leave that region flat grey (0). Whatever pattern remains there is aliasing. We measure its RMS beyond
+# r = 0.4: smaller is better.
+
+# %%
+def aliasing_rms(img):
+    n = img.shape[-1]
+    r = torch.linspace(-1, 1, n)
+    radius = (r[:, None] ** 2 + r[None, :] ** 2).sqrt()
+    return img[0, 0][radius > 0.4].square().mean().sqrt().item()
+
+
+aliasing = {}
+for mode in ("nearest", "blur", "bilinear"):
+    y = plate
+    for _ in range(2):
+        y = my_downsample(y, mode)
+    aliasing[mode] = aliasing_rms(y)
+    print(f"{mode:>8}: aliasing RMS {aliasing[mode]:.3f}")
+assert aliasing["blur"] < 0.5 * aliasing["nearest"]
+
+# %% [markdown]
+# ## 4 · Frequency response
+#
+# Why does the blur help? Its response (the Fourier transform of the taps) is cos²(πf): 1 for flat areas
+# (f = 0), falling smoothly to 0 at the highest frequency a grid can hold (f = 0.5 cycles per pixel), which is
+# exactly the frequency that would alias. The 2×2 box used for downsampling is cos(πf): it lets more of the
+# dangerous high frequencies through.
+
+# %%
+f = np.linspace(0, 0.5, 101)
+H_blur = np.abs(np.array([1, 2, 1]) @ np.exp(-2j * np.pi * np.outer([-1, 0, 1], f))) / 4
+H_box = np.abs(np.array([1, 1]) @ np.exp(-2j * np.pi * np.outer([0, 1], f))) / 2
+plt.figure(figsize=(5, 3))
+plt.plot(f, H_box, label="2-tap box (Progressive GAN)")
+plt.plot(f, H_blur, label="[1,2,1] blur (StyleGAN)")
+plt.plot(f, H_blur * H_box, "--", label="blur then box")
+plt.xlabel("frequency (cycles per pixel)")
+plt.ylabel("gain")
+plt.legend()
+plt.tight_layout()
+plt.show()
+np.testing.assert_allclose(H_blur, np.cos(np.pi * f) ** 2, atol=1e-12)
+
+# %% [markdown]
+# ## Your turn
+#
+# The paper's code can use other binomial filters. Write `binomial_kernel(n)` that returns the normalised
+# 2-D kernel built from row `n` of Pascal's triangle (n = 2 gives [1, 2, 1], n = 4 gives [1, 4, 6, 4, 1]).
+# Hint: `math.comb`.
+
+# %%
+def binomial_kernel(n):
+    taps = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float32)
+    k = torch.outer(taps, taps)
+    return k / k.sum()
+
+
+# %%
+def check_binomial(fn):
+    for n, taps in ((2, (1, 2, 1)), (4, (1, 4, 6, 4, 1))):
+        got, want = fn(n), resample.blur_kernel(taps)
+        if got.shape != want.shape:
+            return print(f"n={n}: expected shape {tuple(want.shape)}, got {tuple(got.shape)}. "
+                         "Hint: the 1-D taps have n + 1 entries.")
+        if not torch.allclose(got.sum(), torch.tensor(1.0)):
+            return print(f"n={n}: your kernel sums to {got.sum():.3f}; divide by the sum so flat areas stay flat.")
+        if not torch.allclose(got, want):
+            return print(f"n={n}: expected {want}, got {got}. Hint: torch.outer(taps, taps).")
+    print("Correct: binomial kernels of any size.")
+
+
+check_binomial(binomial_kernel)
