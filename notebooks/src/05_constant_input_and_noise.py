@@ -1,0 +1,157 @@
+# %% [markdown]
+# # 05 · The constant input and per-layer noise
+#
+# Two more surprises in the StyleGAN generator:
+#
+# 1. **It does not start from z.** The first layer is a learned 4×4 block of numbers, the same for every
+#    face. Everything that makes one face differ from another enters through the styles (lesson 04) and
+#    through noise.
+# 2. **Noise, one fresh random image per layer.** Hair strands, freckles, the exact placement of small
+#    details are random in real photos: two pictures of the same person differ in them. Instead of making the
+#    network invent its own randomness from z, StyleGAN adds a single-channel Gaussian noise image after every
+#    convolution, scaled per channel by a learned weight (initialised to 0, so the network decides how much
+#    it wants).
+#
+# You will inspect the learned constant, add noise by hand, and reproduce the paper's figures 4 and 5 on the
+# trained ToyFaces model: what noise changes, and how that depends on the layer it enters.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+from stylegan_edu import layers, pretrained
+from stylegan_edu.generator import z_from_seeds
+from stylegan_edu.viz import image_grid
+
+_ = torch.manual_seed(0)
+G = pretrained.load("toyfaces-64")
+
+# %% [markdown]
+# ## 1 · The learned constant
+#
+# It is a parameter of shape [1, C, 4, 4], initialised to ones. After training its channels hold a fixed
+# "canvas" that the styles then reshape. Every face starts from exactly these numbers.
+
+# %%
+const = G.synthesis.input.const.detach()
+print("shape:", tuple(const.shape), " initialised to ones, now mean", round(const.mean().item(), 3),
+      "std", round(const.std().item(), 3))
+fig, axes = plt.subplots(1, 8, figsize=(10, 1.6))
+for i, ax in enumerate(axes):
+    ax.imshow(const[0, i], cmap="RdBu_r")
+    ax.set_title(f"ch {i}", fontsize=8)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## 2 · Noise injection by hand
+#
+# One noise image [N, 1, H, W] is shared by all channels of a layer; each channel multiplies it by its own
+# learned weight.
+
+# %%
+def my_noise_injection(x, noise, weight):
+    return x + noise * weight.view(1, -1, 1, 1)
+
+
+inject = layers.NoiseInjection(8)
+with torch.no_grad():
+    inject.weight.copy_(torch.randn(8))
+x, noise = torch.randn(2, 8, 16, 16), torch.randn(2, 1, 16, 16)
+torch.testing.assert_close(my_noise_injection(x, noise, inject.weight.detach()), inject(x, noise).detach())
+print("matches stylegan_edu.layers.NoiseInjection; a new layer starts at weight 0:",
+      bool(layers.NoiseInjection(8).weight.eq(0).all()))
+
+# %% [markdown]
+# How strongly did training turn the noise on, layer by layer? (mean |weight| of each layer's channels)
+
+# %%
+strength = [e.noise.weight.abs().mean().item() for e in G.synthesis.epilogues()]
+plt.figure(figsize=(6, 2.5))
+plt.bar(range(len(strength)), strength)
+plt.xticks(range(len(strength)), [f"{4 * 2 ** (i // 2)}px" for i in range(len(strength))], fontsize=8)
+plt.ylabel("mean |noise weight|")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 3 · Stochastic variation (the paper's figure 4)
+#
+# Keep w fixed and draw new noise: the face stays the same person; only small details move. The standard
+# deviation over many noise draws, pixel by pixel, shows *where* noise acts.
+
+# %%
+z = z_from_seeds([7], G.cfg.latent_size)
+torch.manual_seed(1)
+with torch.no_grad():
+    draws = G(z.repeat(64, 1), truncation_psi=0.7, noise_mode="random")
+std_map = draws.std(dim=0).mean(dim=0)  # per-pixel std over the 64 draws, averaged over RGB
+image_grid(draws[:6], upscale_to=96)
+
+# %%
+plt.figure(figsize=(3, 3))
+plt.imshow(std_map, cmap="magma")
+plt.title("std over 64 noise draws")
+plt.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## 4 · Noise at coarse versus fine layers (the paper's figure 5)
+#
+# `noise_strength` accepts one number per layer. Give noise only to the coarse layers (4–8 px), or only to
+# the fine layers (32–64 px), and compare with all and none.
+
+# %%
+coarse, fine = set(G.cfg.level_layers("coarse")), set(G.cfg.level_layers("fine"))
+settings = {
+    "all layers": [1.0] * G.num_layers,
+    "none": [0.0] * G.num_layers,
+    "coarse only": [1.0 if i in coarse else 0.0 for i in range(G.num_layers)],
+    "fine only": [1.0 if i in fine else 0.0 for i in range(G.num_layers)],
+}
+variation = {}
+rows = []
+for name, s in settings.items():
+    torch.manual_seed(2)
+    with torch.no_grad():
+        imgs = G(z.repeat(16, 1), truncation_psi=0.7, noise_mode="random", noise_strength=s)
+    variation[name] = imgs.std(dim=0).mean().item()
+    rows.append(imgs[:4])
+    print(f"{name:>12}: mean per-pixel std over noise draws {variation[name]:.4f}")
+image_grid(torch.cat(rows), columns=4, upscale_to=96)
+
+# %% [markdown]
+# With no noise at all every draw is the same picture (std 0). Noise at the coarse layers is smoothed away
+# by all the later layers or moves larger structures; noise at the fine layers changes only pixel-scale
+# detail.
+
+# %%
+assert variation["none"] == 0.0
+assert variation["all layers"] > 0
+
+# %% [markdown]
+# ## Your turn
+#
+# Write `noise_strengths(num_layers, layers_with_noise)` that returns the per-layer list for `noise_strength`
+# (1.0 for the listed layers, 0.0 elsewhere), then use it to give noise only to the middle layers.
+
+# %%
+def noise_strengths(num_layers, layers_with_noise):
+    return [1.0 if i in set(layers_with_noise) else 0.0 for i in range(num_layers)]
+
+
+# %%
+def check_noise_strengths(fn):
+    got = fn(10, [4, 5])
+    want = [0.0] * 4 + [1.0, 1.0] + [0.0] * 4
+    if list(got) != want:
+        return print(f"expected {want}, got {list(got)}. Hint: one entry per layer, in layer order.")
+    with torch.no_grad():
+        a = G(z, noise_mode="const", noise_strength=fn(G.num_layers, []))
+        b = G(z, noise_mode="none")
+    if not torch.allclose(a, b):
+        return print("with no layers listed the image should equal noise_mode='none'")
+    print("Correct: per-layer noise strengths.")
+
+
+check_noise_strengths(noise_strengths)

@@ -1,0 +1,92 @@
+"""Live demos for the lessons: each is a thin ipywidgets wire over a pure function that tests can call.
+
+    render_mix(G, seed_a=1, seed_b=2, layers=G.cfg.level_layers("coarse"), psi=0.7, noise=1.0) -> PIL image
+    mixing_demo(G)  # in a notebook: seeds, levels or a layer range, psi and noise; the picture updates live
+"""
+
+from __future__ import annotations
+
+import io
+
+import torch
+from PIL import Image
+
+from stylegan_edu.configs import LEVELS
+from stylegan_edu.generator import Generator, broadcast, truncate, z_from_seeds
+from stylegan_edu.mixing import mix_ws
+from stylegan_edu.viz import image_grid
+
+
+@torch.no_grad()
+def render_mix(G: Generator, seed_a: int, seed_b: int, layers, psi: float = 0.7, noise: float = 1.0,
+               size: int = 128) -> Image.Image:
+    """[face A | face B | A with the styles of `layers` from B], side by side, each `size` px wide.
+
+    Noise uses the model's fixed noise images scaled by `noise` (0 = none), so only the controls change the
+    picture. `layers`: style-layer indices (an empty list gives A again).
+    """
+    layers = sorted(set(int(i) for i in layers))
+    if any(not 0 <= i < G.num_layers for i in layers):
+        raise ValueError(f"layers must lie in 0-{G.num_layers - 1}, got {layers}")
+    ws = _styles(G, int(seed_a), int(seed_b), float(psi))
+    mixed = mix_ws(ws[:1], ws[1:], layers)
+    imgs = G.synthesis(torch.cat([ws, mixed]), noise_mode="const", noise_strength=float(noise))
+    return image_grid(imgs, columns=3, upscale_to=size)
+
+
+def _styles(G: Generator, seed_a: int, seed_b: int, psi: float) -> torch.Tensor:
+    z = z_from_seeds([seed_a, seed_b], G.cfg.latent_size, G.w_avg.device)
+    ws = broadcast(G.mapping(z), G.num_layers)
+    return truncate(ws, G.w_avg, psi, G.cfg.truncation_cutoff)
+
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def level_layers(G: Generator, levels) -> list[int]:
+    """Style layers of the chosen levels (any of coarse / middle / fine)."""
+    return sorted(i for level in levels for i in G.cfg.level_layers(level))
+
+
+def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 1000):
+    """Style mixing, live: source A and B seeds, which levels (or a layer range) take B, psi and noise.
+
+    Returns the widget box; every callback reads the current values from the controls and calls render_mix.
+    """
+    import ipywidgets as widgets
+
+    a = widgets.IntSlider(value=seed_a, min=0, max=max_seed, description="seed A")
+    b = widgets.IntSlider(value=seed_b, min=0, max=max_seed, description="seed B")
+    levels = widgets.ToggleButtons(options=["coarse", "middle", "fine", "layer range"], value="coarse",
+                                   description="from B:")
+    span = widgets.IntRangeSlider(value=(0, 3), min=0, max=G.num_layers - 1, description="layers",
+                                  disabled=True)
+    psi = widgets.FloatSlider(value=0.7, min=-1.0, max=1.0, step=0.05, description="psi")
+    noise = widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1, description="noise")
+    picture = widgets.Image(format="png")
+    caption = widgets.HTML()
+
+    def chosen_layers() -> list[int]:
+        if levels.value == "layer range":
+            lo, hi = span.value
+            return list(range(lo, hi + 1))
+        return G.cfg.level_layers(levels.value)
+
+    def update(_=None):
+        span.disabled = levels.value != "layer range"
+        layers = chosen_layers()
+        picture.value = png_bytes(render_mix(G, a.value, b.value, layers, psi.value, noise.value))
+        caption.value = (f"A = seed {a.value} &nbsp;|&nbsp; B = seed {b.value} &nbsp;|&nbsp; A with layers "
+                         f"{layers[0]}&ndash;{layers[-1]} from B" if layers else "no layers from B")
+
+    for control in (a, b, levels, span, psi, noise):
+        control.observe(update, names="value")
+    update()
+    controls = widgets.VBox([a, b, levels, span, psi, noise])
+    return widgets.HBox([controls, widgets.VBox([picture, caption])])
+
+
+__all__ = ["LEVELS", "level_layers", "mixing_demo", "png_bytes", "render_mix"]
