@@ -1,0 +1,104 @@
+"""Build the lesson notebooks from their sources in notebooks/src/ (plain Python in the "percent" format).
+
+    python notebooks/build.py              # write and execute every lesson (outputs are committed)
+    python notebooks/build.py 02 06        # only the lessons whose names start with these prefixes
+    python notebooks/build.py --check      # fail when a committed notebook's cells differ from its source
+
+A source is Python with cell markers: `# %%` starts a code cell, `# %% [markdown]` a markdown cell whose
+lines are comments (`# ` is stripped). Editing the .py file and rebuilding keeps reviews readable; nbval then
+checks the executed notebooks (see the README's test command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE / "src"
+
+
+def parse(text: str) -> list[tuple[str, str]]:
+    """Source text -> [(cell_type, source)], in order; text before the first marker is not allowed."""
+    cells: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("# %%"):
+            kind = "markdown" if "[markdown]" in line else "code"
+            cells.append((kind, []))
+            continue
+        if not cells:
+            if line.strip():
+                raise ValueError(f"text before the first '# %%' marker: {line!r}")
+            continue
+        kind, lines = cells[-1]
+        if kind == "markdown":
+            if line.strip() and not line.startswith("#"):
+                raise ValueError(f"markdown cell line is not a comment: {line!r}")
+            line = line[2:] if line.startswith("# ") else line[1:]
+        lines.append(line)
+    return [(kind, "\n".join(lines).strip("\n")) for kind, lines in cells]
+
+
+def to_notebook(text: str):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for kind, source in parse(text):
+        cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
+        cell.pop("id", None)
+        nb.cells.append(cell)
+    nb.nbformat_minor = 4  # no cell ids: they would change on every build
+    return nb
+
+
+def execute(nb, timeout: int = 900):
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    nb.metadata.pop("widgets", None)  # never commit widget state
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps
+    return nb
+
+
+def cells_of(nb) -> list[tuple[str, str]]:
+    return [(c.cell_type, c.source) for c in nb.cells]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("lessons", nargs="*", help="name prefixes, e.g. 02 06 (default: all)")
+    p.add_argument("--check", action="store_true", help="only compare committed notebooks with their sources")
+    p.add_argument("--no-execute", action="store_true", help="write notebooks without outputs")
+    args = p.parse_args(argv)
+
+    import nbformat
+
+    sources = sorted(SRC.glob("[0-9][0-9]_*.py"))
+    if args.lessons:
+        sources = [s for s in sources if any(s.name.startswith(x) for x in args.lessons)]
+    stale = []
+    for src in sources:
+        target = HERE / f"{src.stem}.ipynb"
+        nb = to_notebook(src.read_text())
+        if args.check:
+            if not target.exists() or cells_of(nbformat.read(target, as_version=4)) != cells_of(nb):
+                stale.append(target.name)
+            continue
+        t0 = time.perf_counter()
+        if not args.no_execute:
+            nb = execute(nb)
+        nbformat.write(nb, target)
+        print(f"{target.name}: {len(nb.cells)} cells, {time.perf_counter() - t0:.0f} s")
+    if stale:
+        print(f"out of date (run python notebooks/build.py): {', '.join(stale)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
