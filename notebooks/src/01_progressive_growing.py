@@ -86,7 +86,6 @@ plt.show()
 # "mode collapse", one of the reasons the StyleGAN authors add minibatch standard deviation to D.)
 
 # %%
-start_spread = snapshots[0].norm(dim=1).std().item()
 dist_to_ring = (snapshots[1500].norm(dim=1) - 2).abs().mean().item()
 print(f"mean distance of generated points from the ring of radius 2: {dist_to_ring:.2f}")
 assert dist_to_ring < 0.5
