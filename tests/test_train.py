@@ -294,6 +294,18 @@ def test_cli_ctrl_c_snapshots_and_resume_auto_continues(toy_data, tmp_path):
     assert load_snapshot(list_snapshots(run)[-1])["progress"]["nimg"] >= nimg + 96
 
 
+def test_cli_minutes_stops_with_a_snapshot(toy_data, tmp_path):
+    run = tmp_path / "run"
+    r = _cli("train", "--config", "toy-32", "--data", str(toy_data.folder), "--out", str(run), "--minutes", "0.02",
+             "--no-progress", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    assert "stopped after 0.02 minutes" in r.stdout
+    snaps = list_snapshots(run)
+    assert len(snaps) == 1 and 0 < load_snapshot(snaps[0])["progress"]["nimg"] < 100_000
+    r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r2"), "--minutes", "0")
+    assert r.returncode == 2 and "--minutes must be positive" in r.stderr
+
+
 def test_cli_bad_resume_file_is_one_line_error(toy_data, tmp_path):
     bad = tmp_path / "snapshot-000000001.pt"
     bad.write_bytes(b"not a checkpoint")

@@ -25,6 +25,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--toyfaces-n", type=int, default=30000, metavar="N", help="ToyFaces images (default 30000)")
     p.add_argument("--out", required=True, metavar="DIR", help="run folder")
     p.add_argument("--kimg", type=float, default=None, help="train until this many thousand real images")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="stop after this many minutes of training, with a snapshot (continue with --resume auto)")
     p.add_argument("--resume", default=None, metavar="auto|PATH",
                    help="'auto': continue from the newest snapshot in --out (a new run if none); or a file")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: cuda when available)")
@@ -65,6 +67,8 @@ def run(args) -> int:
     from stylegan_edu.train.distributed import init_from_env
     from stylegan_edu.train.loop import Trainer, TrainingDiverged
 
+    if args.minutes is not None and not args.minutes > 0:
+        raise UsageError(f"--minutes must be positive, got {args.minutes}")
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -115,7 +119,7 @@ def run(args) -> int:
         raise UsageError(str(e)) from None
 
     try:
-        status = trainer.train(args.kimg)
+        status = trainer.train(args.kimg, max_seconds=None if args.minutes is None else 60 * args.minutes)
     except TrainingDiverged as e:
         sys.stderr.write(f"stylegan-edu train: training stopped: {e}\n")
         return 1
@@ -126,6 +130,10 @@ def run(args) -> int:
         _say(dist_info, f"interrupted at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}; "
                         f"continue with --resume auto")
         return 130
+    if status == "time_limit":
+        _say(dist_info, f"stopped after {args.minutes:g} minutes at kimg {trainer.nimg / 1000:.1f}; snapshot "
+                        f"{trainer.last_snapshot}; continue with --resume auto")
+        return 0
     _say(dist_info, f"done at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}")
     return 0
 

@@ -273,12 +273,14 @@ class Trainer:
             flag = bool(t.item())
         return flag
 
-    def train(self, total_kimg: float | None = None, log_every: int = 10) -> str:
-        """Train until `total_kimg` (default: the config's). Returns "done" or "interrupted".
+    def train(self, total_kimg: float | None = None, log_every: int = 10, max_seconds: float | None = None) -> str:
+        """Train until `total_kimg` (default: the config's). Returns "done", "interrupted" or "time_limit".
 
         Ctrl-C (SIGINT) or SIGTERM finishes the current step, writes a snapshot and returns "interrupted";
-        a second Ctrl-C aborts at once. Snapshots every `snapshot_kimg` and at the end.
+        a second Ctrl-C aborts at once. `max_seconds`: stop (with a snapshot) after this much wall time, e.g.
+        for a lesson's few-minute run. Snapshots every `snapshot_kimg` and at the end.
         """
+        t_start = time.perf_counter()
         total = int(round((self.cfg.total_kimg if total_kimg is None else total_kimg) * 1000))
         snap_every = max(int(self.cfg.snapshot_kimg * 1000), 1)
         next_snap = (self.nimg // snap_every + 1) * snap_every
@@ -313,6 +315,9 @@ class Trainer:
                 if self._should_stop():
                     status = "interrupted"
                     break
+                if max_seconds is not None and self._out_of_time(time.perf_counter() - t_start > max_seconds):
+                    status = "time_limit"
+                    break
             if self.last_snapshot is None or not self.last_snapshot.name.endswith(f"{self.nimg:09d}.pt"):
                 self.snapshot()
         finally:
@@ -321,6 +326,13 @@ class Trainer:
             if self._tb is not None:
                 self._tb.close()
         return status
+
+    def _out_of_time(self, flag: bool) -> bool:
+        if self.dist.enabled:  # rank 0's clock decides, so every rank stops at the same step
+            t = torch.tensor([float(flag)], device=self.device)
+            torch.distributed.broadcast(t, 0)
+            flag = bool(t.item())
+        return flag
 
     def _install_signal_handlers(self):
         if threading.current_thread() is not threading.main_thread():
