@@ -11,9 +11,8 @@ import io
 import torch
 from PIL import Image
 
-from stylegan_edu.configs import LEVELS
-from stylegan_edu.generator import Generator, broadcast, truncate, z_from_seeds
-from stylegan_edu.mixing import mix_ws
+from stylegan_edu.generator import Generator
+from stylegan_edu.mixing import mix_ws, seed_styles
 from stylegan_edu.viz import image_grid
 
 
@@ -28,16 +27,10 @@ def render_mix(G: Generator, seed_a: int, seed_b: int, layers, psi: float = 0.7,
     layers = sorted(set(int(i) for i in layers))
     if any(not 0 <= i < G.num_layers for i in layers):
         raise ValueError(f"layers must lie in 0-{G.num_layers - 1}, got {layers}")
-    ws = _styles(G, int(seed_a), int(seed_b), float(psi))
+    ws = seed_styles(G, [int(seed_a), int(seed_b)], float(psi))
     mixed = mix_ws(ws[:1], ws[1:], layers)
     imgs = G.synthesis(torch.cat([ws, mixed]), noise_mode="const", noise_strength=float(noise))
     return image_grid(imgs, columns=3, upscale_to=size)
-
-
-def _styles(G: Generator, seed_a: int, seed_b: int, psi: float) -> torch.Tensor:
-    z = z_from_seeds([seed_a, seed_b], G.cfg.latent_size, G.w_avg.device)
-    ws = broadcast(G.mapping(z), G.num_layers)
-    return truncate(ws, G.w_avg, psi, G.cfg.truncation_cutoff)
 
 
 def png_bytes(img: Image.Image) -> bytes:
@@ -89,4 +82,4 @@ def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 
     return widgets.HBox([controls, widgets.VBox([picture, caption])])
 
 
-__all__ = ["LEVELS", "level_layers", "mixing_demo", "png_bytes", "render_mix"]
+__all__ = ["level_layers", "mixing_demo", "png_bytes", "render_mix"]

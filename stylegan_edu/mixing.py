@@ -33,6 +33,12 @@ def mix_ws(ws_dst: torch.Tensor, ws_src: torch.Tensor, layers: list[int]) -> tor
     return out
 
 
+def seed_styles(G: Generator, seeds: list[int], psi: float) -> torch.Tensor:
+    """Per-layer styles [len(seeds), num_layers, w_dim] of the seeds' faces, truncated with the model's cutoff."""
+    zs = z_from_seeds(seeds, G.cfg.latent_size, G.w_avg.device)
+    return truncate(broadcast(G.mapping(zs), G.num_layers), G.w_avg, psi, G.cfg.truncation_cutoff)
+
+
 @torch.no_grad()
 def style_mixing_grid(G: Generator, row_seeds: list[int], col_seeds: list[int], layers: list[int],
                       psi: float = 0.7, noise_mode: str = "const") -> torch.Tensor:
@@ -41,9 +47,7 @@ def style_mixing_grid(G: Generator, row_seeds: list[int], col_seeds: list[int], 
     Top row: the column faces (the style sources). Left column: the row faces. Cell (r, c): the row face
     with the styles of `layers` taken from column face c. The top-left corner is left blank (white).
     """
-    device = G.w_avg.device
-    zs = z_from_seeds(list(row_seeds) + list(col_seeds), G.cfg.latent_size, device)
-    ws = truncate(broadcast(G.mapping(zs), G.num_layers), G.w_avg, psi, G.cfg.truncation_cutoff)
+    ws = seed_styles(G, list(row_seeds) + list(col_seeds), psi)
     ws_rows, ws_cols = ws[: len(row_seeds)], ws[len(row_seeds):]
     R, C = len(row_seeds), len(col_seeds)
     cells = [mix_ws(ws_rows[r:r + 1].expand(C, -1, -1), ws_cols, layers) for r in range(R)]

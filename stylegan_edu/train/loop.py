@@ -265,13 +265,14 @@ class Trainer:
                 if isinstance(v, (int, float)) and k != "kimg":
                     self._tb.add_scalar(k, v, int(record["kimg"] * 1000))
 
-    def _should_stop(self) -> bool:
-        flag = self._stop_requested
-        if self.dist.enabled:  # every rank must leave the loop at the same step
-            t = torch.tensor([float(flag)], device=self.device)
+    def _stop_reason(self, time_up: bool = False) -> str | None:
+        """Why to stop: "interrupted" (a signal), "time_limit" or None; one collective keeps the ranks in step."""
+        flags = [float(self._stop_requested), float(time_up)]
+        if self.dist.enabled:
+            t = torch.tensor(flags, device=self.device)
             torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
-            flag = bool(t.item())
-        return flag
+            flags = t.tolist()
+        return "interrupted" if flags[0] else "time_limit" if flags[1] else None
 
     def train(self, total_kimg: float | None = None, log_every: int = 10, max_seconds: float | None = None) -> str:
         """Train until `total_kimg` (default: the config's). Returns "done", "interrupted" or "time_limit".
@@ -312,11 +313,9 @@ class Trainer:
                 if self.nimg >= next_snap:
                     self.snapshot()
                     next_snap += snap_every
-                if self._should_stop():
-                    status = "interrupted"
-                    break
-                if max_seconds is not None and self._out_of_time(time.perf_counter() - t_start > max_seconds):
-                    status = "time_limit"
+                reason = self._stop_reason(max_seconds is not None and time.perf_counter() - t_start > max_seconds)
+                if reason:
+                    status = reason
                     break
             if self.last_snapshot is None or not self.last_snapshot.name.endswith(f"{self.nimg:09d}.pt"):
                 self.snapshot()
@@ -326,13 +325,6 @@ class Trainer:
             if self._tb is not None:
                 self._tb.close()
         return status
-
-    def _out_of_time(self, flag: bool) -> bool:
-        if self.dist.enabled:  # rank 0's clock decides, so every rank stops at the same step
-            t = torch.tensor([float(flag)], device=self.device)
-            torch.distributed.broadcast(t, 0)
-            flag = bool(t.item())
-        return flag
 
     def _install_signal_handlers(self):
         if threading.current_thread() is not threading.main_thread():
