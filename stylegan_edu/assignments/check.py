@@ -1,0 +1,186 @@
+"""A learner's self-check of an assignment notebook, scored the way nbgrader's autograder scores it, without nbgrader.
+
+The notebook runs top to bottom in a fresh kernel (errors do not stop it, as in `nbgrader autograde`). Every
+autograded test cell then scores by nbgrader's rule: no points when it raised an error or wrote to stderr,
+otherwise all its points (a test cell whose last line has a numeric value would give that as partial credit;
+ours end with an assert, so they never do). Written answers are listed as graded by hand.
+
+With `hidden=True` the read-only cells and the test cells are first replaced by the instructor's versions,
+matched by their nbgrader id, as nbgrader's autograder restores them from its database: that brings back the
+hidden tests. It needs the instructor version of the assignment (assignments/source/<name>/<name>.ipynb).
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stylegan_edu.assignments import CELL_TIMEOUT, instructor_path
+
+TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "the cell ran longer than the per-cell timeout",
+                 "traceback": ["CellTimeoutError: the cell ran longer than the per-cell timeout"]}
+UNANSWERED = "YOUR ANSWER HERE"  # what nbgrader leaves in a written-answer cell of the student version
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell) -> bool:
+    m = nbgrader_meta(cell)
+    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
+def is_answer_cell(cell) -> bool:
+    m = nbgrader_meta(cell)
+    return bool(m.get("grade")) and bool(m.get("solution"))
+
+
+@dataclass
+class TaskScore:
+    grade_id: str
+    points: float
+    score: float | None  # None: a written answer, graded by hand
+    note: str
+
+    @property
+    def autograded(self) -> bool:
+        return self.score is not None
+
+
+@dataclass
+class Report:
+    notebook: str
+    hidden: bool
+    tasks: list[TaskScore] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tasks if t.autograded)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tasks if t.autograded)
+
+    @property
+    def scores(self) -> dict[str, float | None]:
+        return {t.grade_id: t.score for t in self.tasks}
+
+    def table(self) -> str:
+        tests = "visible and hidden tests" if self.hidden else "visible tests only; --hidden adds the instructor's"
+        width = max([len(t.grade_id) for t in self.tasks] + [16])
+        lines = [f"{self.notebook}: self-check ({tests}), {self.seconds:.0f} s", "",
+                 f"  {'task':<{width}}  {'points':^10}  result"]
+        for t in self.tasks:
+            got = "-" if t.score is None else f"{t.score:g}"
+            lines.append(f"  {t.grade_id:<{width}}  {got:>4} / {t.points:<3g}  {t.note}")
+        lines += ["", f"  {'autograded total':<{width}}  {self.score:>4g} / {self.max_score:<3g}"]
+        return "\n".join(lines)
+
+
+def _partial(output, points: float) -> float:
+    """nbgrader's partial credit: a numeric value shown by the cell, clipped to [0, points]."""
+    text = output.get("data", {}).get("text/plain", "")
+    try:
+        value = float("".join(text) if isinstance(text, list) else text)
+    except ValueError:
+        return points
+    return min(max(value, 0.0), points)
+
+
+def score_cell(cell) -> tuple[float, str]:
+    """(points earned, note) of an executed test cell by nbgrader's rule."""
+    points = float(nbgrader_meta(cell)["points"])
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            if out.ename == "NotImplementedError" and not out.evalue:
+                return 0.0, "NotImplementedError: not written yet"
+            lines = f"{out.ename}: {out.evalue}".strip().splitlines()
+            return 0.0, lines[0] if lines else out.ename
+        if out.output_type == "stream" and out.name == "stderr":
+            return 0.0, f"wrote to stderr: {out.text.strip().splitlines()[0] if out.text.strip() else ''}".strip()
+        if out.output_type == "execute_result":
+            got = _partial(out, points)
+            return got, "passed" if got == points else "partial credit from the cell's value"
+    return points, "passed"
+
+
+def with_instructor_cells(nb, instructor_nb):
+    """A copy of `nb` whose read-only and test cells are the instructor's (nbgrader's OverwriteCells, by id)."""
+    theirs = {nbgrader_meta(c)["grade_id"]: c for c in instructor_nb.cells
+              if nbgrader_meta(c).get("grade_id") and (nbgrader_meta(c).get("locked") or is_test_cell(c))}
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        ref = theirs.get(nbgrader_meta(cell).get("grade_id"))
+        if ref is not None and not nbgrader_meta(cell).get("solution"):
+            cell.source = ref.source
+            cell.cell_type = ref.cell_type
+    return nb
+
+
+def execute(nb, cwd: Path, timeout: int = CELL_TIMEOUT):
+    """Run every cell in a fresh python3 kernel, on past errors; `nb` is changed in place and returned."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            interrupt_on_timeout=True, error_on_timeout=TIMEOUT_ERROR,
+                            resources={"metadata": {"path": str(cwd)}})
+    client.execute(stderr=subprocess.DEVNULL)  # the kernel process's own log lines; cell output is separate
+    return nb
+
+
+def score(nb, tasks_from=None, name: str = "notebook", hidden: bool = False, seconds: float = 0.0) -> Report:
+    """Score an executed notebook. `tasks_from` (default: `nb`) lists the graded cells that count."""
+    ref = nb if tasks_from is None else tasks_from
+    cells = {nbgrader_meta(c).get("grade_id"): c for c in nb.cells if nbgrader_meta(c).get("grade_id")}
+    report = Report(name, hidden, seconds=seconds)
+    for ref_cell in ref.cells:
+        if not (is_test_cell(ref_cell) or is_answer_cell(ref_cell)):
+            continue
+        grade_id = nbgrader_meta(ref_cell)["grade_id"]
+        points = float(nbgrader_meta(ref_cell)["points"])
+        cell = cells.get(grade_id)
+        if is_answer_cell(ref_cell):
+            answered = cell is not None and cell.source.strip() not in ("", UNANSWERED)
+            note = "written answer, graded by hand" if answered else "written answer, not answered yet"
+            report.tasks.append(TaskScore(grade_id, points, None, note))
+        elif cell is None:
+            report.tasks.append(TaskScore(grade_id, points, 0.0, "the test cell is missing"))
+        else:
+            got, note = score_cell(cell)
+            report.tasks.append(TaskScore(grade_id, points, got, note))
+    return report
+
+
+def check_notebook(path, hidden: bool = False, source_dir: Path | None = None, timeout: int = CELL_TIMEOUT,
+                   nb=None) -> Report:
+    """Run and score one assignment notebook (`nb` overrides the file's content, e.g. a modified copy).
+
+    hidden=True also runs the instructor's hidden tests; FileNotFoundError when the instructor version of
+    `path`'s assignment is not there.
+    """
+    import nbformat
+
+    path = Path(path)
+    if nb is None:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} does not exist")
+        nb = nbformat.read(path, as_version=4)
+    if not any(is_test_cell(c) for c in nb.cells):
+        raise ValueError(f"{path} has no autograded test cells (nbgrader metadata); is it an assignment?")
+    tasks_from = None
+    if hidden:
+        ref_path = instructor_path(path.stem, source_dir)
+        if not ref_path.is_file():
+            raise FileNotFoundError(f"--hidden needs the instructor version {ref_path}, which is not there")
+        tasks_from = nbformat.read(ref_path, as_version=4)
+        nb = with_instructor_cells(nb, tasks_from)
+    else:
+        nb = copy.deepcopy(nb)
+    t0 = time.perf_counter()
+    execute(nb, path.resolve().parent, timeout)
+    return score(nb, tasks_from, path.name, hidden, time.perf_counter() - t0)
