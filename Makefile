@@ -8,6 +8,7 @@ TORCH_SPEC ?= torch
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stylegan-edu-installed
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
 .PHONY: venv lab test clean-venv
 
@@ -24,11 +25,14 @@ venv:
 		printf '%s' "$(TORCH_SPEC)" > $(STAMP); \
 	fi
 
+# Opens lesson 00 (the file browser shows the rest). LAB_ARGS passes options to JupyterLab, e.g. --no-browser.
 lab: venv
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_welcome.ipynb
 
+# nbval compares every text output of the committed notebooks; notebooks/sanitize.cfg masks the few that
+# legitimately change between runs (addresses, progress bars, timings).
 test: venv
-	$(VENV)/bin/python -m pytest tests notebooks --nbval $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

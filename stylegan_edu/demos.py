@@ -54,7 +54,7 @@ def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 
     a = widgets.IntSlider(value=seed_a, min=0, max=max_seed, description="seed A")
     b = widgets.IntSlider(value=seed_b, min=0, max=max_seed, description="seed B")
     levels = widgets.ToggleButtons(options=["coarse", "middle", "fine", "layer range"], value="coarse",
-                                   description="from B:")
+                                   description="from B:", style={"button_width": "78px"})
     span = widgets.IntRangeSlider(value=(0, 3), min=0, max=G.num_layers - 1, description="layers",
                                   disabled=True)
     psi = widgets.FloatSlider(value=0.7, min=-1.0, max=1.0, step=0.05, description="psi")
@@ -68,9 +68,20 @@ def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 
             return list(range(lo, hi + 1))
         return G.cfg.level_layers(levels.value)
 
+    syncing = False  # set while update() moves the slider itself, so that move does not render again
+
     def update(_=None):
+        nonlocal syncing
+        if syncing:
+            return
         span.disabled = levels.value != "layer range"
         layers = chosen_layers()
+        if span.disabled and layers and span.value != (layers[0], layers[-1]):
+            syncing = True  # the greyed-out slider shows which layers the chosen level is
+            try:
+                span.value = (layers[0], layers[-1])
+            finally:
+                syncing = False
         picture.value = png_bytes(render_mix(G, a.value, b.value, layers, psi.value, noise.value))
         caption.value = (f"A = seed {a.value} &nbsp;|&nbsp; B = seed {b.value} &nbsp;|&nbsp; A with layers "
                          f"{layers[0]}&ndash;{layers[-1]} from B" if layers else "no layers from B")

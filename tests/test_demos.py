@@ -65,13 +65,20 @@ def test_widget_updates_the_image_when_a_control_moves(G):
     before = picture.value
     assert before == png_bytes(render_mix(G, a.value, b.value, G.cfg.level_layers("coarse")))
     timings = []
+    fine = G.cfg.level_layers("fine")
     for move in (lambda: setattr(levels, "value", "fine"), lambda: setattr(a, "value", 5),
                  lambda: setattr(psi, "value", 0.3), lambda: setattr(noise, "value", 0.0),
-                 lambda: setattr(levels, "value", "layer range"), lambda: setattr(span, "value", (2, 5))):
+                 lambda: setattr(span, "value", (2, 5))):
+        if len(timings) == 4:  # switch to "layer range": the slider keeps fine's layers, so the same picture
+            shown = picture.value
+            levels.value = "layer range"
+            assert not span.disabled and picture.value == shown
         old = picture.value
         t0 = time.perf_counter()
         move()
         timings.append(time.perf_counter() - t0)
         assert picture.value != old
+        if span.disabled:  # a level is chosen: the greyed-out slider shows that level's layers
+            assert span.value == (fine[0], fine[-1])
     assert not span.disabled and "layers 2&ndash;5" in caption.value
     print(f"widget callback times (toy-32, CPU): max {max(timings) * 1000:.0f} ms")

@@ -65,12 +65,12 @@ image_grid(grid, columns=len(psis), upscale_to=80)
 # %% [markdown]
 # ## 3 · What truncation does to the attributes
 #
-# Read the attributes of 512 faces at several ψ. As ψ shrinks the spread of every attribute shrinks with
+# Read the attributes of 256 faces at several ψ. As ψ shrinks the spread of every attribute shrinks with
 # it (less variety); at ψ = −1 the attributes flip to the other side of the average (the anti-face).
 
 # %%
 reader = load_toy_features()
-z = torch.randn(512, G.cfg.latent_size, generator=torch.Generator().manual_seed(0))
+z = torch.randn(256, G.cfg.latent_size, generator=torch.Generator().manual_seed(0))
 spread, flips = {}, {}
 with torch.no_grad():
     base = reader.attribute_values(G(z, truncation_psi=1.0, noise_mode="const"))
@@ -89,14 +89,19 @@ print(f"correlation of the head turn at psi = 1 and psi = -1: {corr:+.2f} (negat
 # %% [markdown]
 # ## 4 · Why truncate in W rather than Z?
 #
-# Shrinking z towards 0 also reduces variety, but Z is not where the generator's "average" lives: the
-# mapping network is not linear, so 0.5·z does not land halfway to the typical face. Compare the spread of
-# attributes at the same strength.
+# Why not simply shrink z towards 0? Try it: scale every z by 0.4 and read the attributes again.
 
 # %%
 with torch.no_grad():
     in_z = reader.attribute_values(G(0.4 * z, noise_mode="const")).std(dim=0).mean().item()
-print(f"attribute spread at 0.4 in Z: {in_z:.3f}   at psi 0.4 in W: {spread[0.4]:.3f}")
+print(f"attribute spread at 0.4 in Z: {in_z:.3f}   at psi 0.4 in W: {spread[0.4]:.3f}   untruncated: {spread[1.0]:.3f}")
+assert abs(in_z - spread[1.0]) < 1e-3 < spread[1.0] - spread[0.4]
+
+# %% [markdown]
+# Nothing changed at all. The mapping network starts with pixel norm (lesson 03), which rescales every z to
+# the same length, so 0.4·z and z give the same w and the same face. And even without it, the origin of Z is
+# not the "average face": the mapping is not linear, so the centre of the faces lives at w_avg in W, which
+# is where truncation pulls.
 
 # %% [markdown]
 # ## Your turn
@@ -120,7 +125,8 @@ def check_truncated_ws(fn):
     if got.shape != want.shape:
         return print(f"expected shape {tuple(want.shape)} (seeds, layers, w_dim), got {tuple(got.shape)}")
     if torch.allclose(got, wrong_z, atol=1e-5):
-        return print("that truncates z: map z to w first, then move w towards G.w_avg")
+        return print("these are the untruncated w (scaling z changes nothing, pixel norm undoes it): "
+                     "map z to w first, then move w towards G.w_avg")
     if not torch.allclose(got, want, atol=1e-5):
         return print("close: remember the cutoff, the layers from G.cfg.truncation_cutoff on are not truncated")
     print("Correct: truncation in W with a cutoff.")

@@ -134,7 +134,9 @@ probs = probs[:, cols]
 def my_separability(latents, probs):
     total = 0.0
     for j in range(probs.shape[1]):
-        keep = np.argsort(-np.abs(probs[:, j] - 0.5))[: len(probs) // 2]  # the most confident half
+        # the most confident half; a stable sort, because saturated probabilities tie and the SVM's solver
+        # depends on the order of the samples
+        keep = np.argsort(np.abs(probs[:, j] - 0.5), kind="stable")[len(probs) // 2:]
         x, y = latents[keep], probs[keep, j] > 0.5
         side = LinearSVC(max_iter=10000, random_state=0).fit(x, y).predict(x).astype(bool)
         total += metrics.conditional_entropy_bits(y, side)

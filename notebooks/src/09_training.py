@@ -12,6 +12,7 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
 from stylegan_edu.data import load_toyfaces
 from stylegan_edu.train.config import get_train_config
@@ -37,13 +38,15 @@ for key in ("start_resolution", "stable_kimg", "fade_kimg", "minibatch", "lr_bas
 # ## 2 · Train for two minutes and watch
 #
 # The loop below calls `trainer.step()` (one D step and one G step) and draws the EMA generator's samples
-# for 16 fixed seeds every 20 seconds.
+# for 16 fixed seeds every 20 seconds. The picture under the cell updates live while it trains; the
+# snapshots are kept for the strip after it.
 
 # %%
 data = load_toyfaces(n=5000, resolution=32, progress=False)
 trainer = Trainer(cfg.replace(snapshot_kimg=1e9), data, out_dir=None, device=device, progress=False)
 budget, every = 120.0, 20.0
 grids, titles, losses = [], [], []
+live = display(trainer.sample_grid(), display_id=True)  # one picture, replaced in place
 t0 = time.perf_counter()
 next_grid = 0.0
 while True:
@@ -52,10 +55,12 @@ while True:
         ph = trainer.phase()
         grids.append(trainer.sample_grid())
         titles.append(f"{elapsed:.0f} s, kimg {trainer.nimg / 1000:.1f}\n{ph.resolution} px, alpha {ph.alpha:.2f}")
+        live.update(grids[-1])
         next_grid += every
     if elapsed >= budget:
         break
     losses.append(trainer.step())
+live.update(trainer.sample_grid())
 
 # %%
 fig, axes = plt.subplots(1, len(grids), figsize=(2.4 * len(grids), 2.9))
