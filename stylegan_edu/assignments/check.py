@@ -71,7 +71,7 @@ class Report:
         return {t.grade_id: t.score for t in self.tasks}
 
     def table(self) -> str:
-        tests = "visible and hidden tests" if self.hidden else "visible tests only; --hidden adds the instructor's"
+        tests = "with the hidden tests" if self.hidden else "the tests in the notebook; --hidden adds the hidden ones"
         width = max([len(t.grade_id) for t in self.tasks] + [16])
         lines = [f"{self.notebook}: self-check ({tests}), {self.seconds:.0f} s", "",
                  f"  {'task':<{width}}  {'points':^10}  result"]

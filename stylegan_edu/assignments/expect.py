@@ -45,6 +45,8 @@ def close(got, want, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
 def _summary(x, limit: int = 4) -> str:
     if x is None:
         return "None (does the function return its result?)"
+    if isinstance(x, str):
+        return x
     a = _as_array(x)
     if a is None:
         return f"a {type(x).__name__}: {str(x)[:80]}"
