@@ -18,7 +18,20 @@ def test_parse_percent_format():
     assert cells == [("markdown", "# Title\n\ntext"), ("code", "x = 1"), ("code", "print(x)")]
 
 
-def test_committed_notebooks_match_their_sources():
+def test_every_lesson_is_built_and_matches_its_source():
+    sources = sorted(p.stem for p in (NOTEBOOKS / "src").glob("[0-9][0-9]_*.py"))
     built = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    assert built, "no lesson notebooks committed"
-    assert _build().main(["--check", *built]) == 0
+    assert sources == built, f"sources {sources} != committed notebooks {built} (run python notebooks/build.py)"
+    assert [s[:2] for s in sources] == [f"{i:02d}" for i in range(10)], "lessons 00 to 09, in order"
+    assert _build().main(["--check"]) == 0
+
+
+def test_committed_notebooks_are_executed_without_errors_or_widget_state():
+    import nbformat
+
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.execution_count for c in code), f"{path.name}: a code cell was not executed"
+        assert not any(o.output_type == "error" for c in code for o in c.outputs), f"{path.name} has an error"
+        assert "widgets" not in nb.metadata, f"{path.name}: widget state must not be committed"
