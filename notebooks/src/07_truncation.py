@@ -16,6 +16,7 @@
 # fine details keep their variety; on ToyFaces that cutoff is `G.cfg.truncation_cutoff`.
 
 # %%
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -85,6 +86,14 @@ assert spread[0.0] < spread[0.7] < spread[1.0] + 1e-6
 yaw = ATTRIBUTE_NAMES.index("yaw")
 corr = np.corrcoef(base[:, yaw], flips[-1.0][:, yaw])[0, 1]
 print(f"correlation of the head turn at psi = 1 and psi = -1: {corr:+.2f} (negative: the anti-face turns the other way)")
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
+left.plot(list(spread), list(spread.values()), "o-")
+left.set(xlabel="ψ", ylabel="mean attribute spread (std)", title="variety shrinks towards ψ = 0")
+right.scatter(base[:, yaw], flips[-1.0][:, yaw], s=6)
+right.set(xlabel="head turn at ψ = 1", ylabel="head turn at ψ = −1", title="the anti-face turns the other way")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## 4 · Why truncate in W rather than Z?

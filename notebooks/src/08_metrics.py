@@ -13,6 +13,7 @@
 # You will compute each metric by hand on a small sample and compare with `stylegan_edu.metrics`.
 
 # %%
+import matplotlib.pyplot as plt
 import numpy as np
 import scipy.linalg
 import torch
@@ -65,8 +66,16 @@ real2 = real_features(reals, net, N, 64, seed=7, progress=False)
 torch.manual_seed(0)
 untrained = Generator("toy-64").eval()
 fid_untrained = my_fid(real, generated_features(untrained, net, N, progress=False))
-print(f"real vs real: {my_fid(real, real2):.2f}   trained G: {fid:.2f}   untrained G: {fid_untrained:.2f}")
-assert my_fid(real, real2) < fid < fid_untrained
+fid_real = my_fid(real, real2)
+print(f"real vs real: {fid_real:.2f}   trained G: {fid:.2f}   untrained G: {fid_untrained:.2f}")
+assert fid_real < fid < fid_untrained
+
+plt.figure(figsize=(5, 2.4))
+plt.barh(["real vs real", "trained G", "untrained G"], [fid_real, fid, fid_untrained])
+plt.xscale("log")
+plt.xlabel(f"fid_toy (N = {N}, log scale)")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## 2 · KID
@@ -90,6 +99,24 @@ np.testing.assert_allclose(my_kid(real, fake),
                            rtol=1e-6)
 
 # %% [markdown]
+# What "biased" means here: measure the *same* generator on smaller samples. FID comes out worse the fewer
+# images you use (its estimate of the covariance is noisier, which only ever adds distance), so FIDs are
+# comparable only at equal N. KID wobbles around the same value instead of drifting.
+
+# %%
+sizes = [300, 400, 600, 1000]
+fid_n = [my_fid(real[:n], fake[:n]) for n in sizes]
+kid_n = [my_kid(real[:n], fake[:n]) for n in sizes]
+fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2.8))
+left.plot(sizes, fid_n, "o-")
+left.set(xlabel="images per set", ylabel="fid_toy", title="FID drifts with N")
+right.plot(sizes, kid_n, "o-", color="tab:orange")
+right.set(xlabel="images per set", ylabel="kid_toy", title="KID does not", ylim=(0, 2 * max(kid_n)))
+plt.tight_layout()
+plt.show()
+assert fid_n[0] > fid_n[-1]
+
+# %% [markdown]
 # ## 3 · Perceptual path length
 #
 # Walk a tiny step ε = 10⁻⁴ along a path between two latents and measure how much the image changes,
@@ -109,10 +136,19 @@ def my_ppl_w_end(G, distance, n, eps=1e-4, seed=0):
         img = G.synthesis(torch.cat([w_a, w_b])[:, None].repeat(1, G.num_layers, 1), noise_mode="const")
         img = metrics.ppl_crop(img)
         d = distance(img[:n], img[n:]).numpy() / eps**2
-    return metrics.filtered_mean(d)
+    return metrics.filtered_mean(d), d
 
 
-print(f"ppl_wend_toy by hand (200 pairs, fixed noise): {my_ppl_w_end(G, net.distance, 200):.1f}")
+ppl_hand, lengths = my_ppl_w_end(G, net.distance, 200)
+print(f"ppl_wend_toy by hand (200 pairs, fixed noise): {ppl_hand:.1f}")
+lo, hi = np.percentile(lengths, [1, 99])
+plt.figure(figsize=(6, 2.4))
+plt.hist(lengths, bins=50)
+for x in (lo, hi):
+    plt.axvline(x, color="k", ls="--", lw=0.8)
+plt.xlabel("path length of one pair (distance / ε²); dashed: the 1 % and 99 % cut-offs")
+plt.tight_layout()
+plt.show()
 lib = metrics.perceptual_path_length(G, net.distance, num_samples=200, space="w", sampling="end", progress=False)
 print(f"ppl_wend_toy, library (200 pairs, fresh noise per pair): {lib['ppl']:.1f}")
 
@@ -125,7 +161,7 @@ print(f"ppl_wend_toy, library (200 pairs, fresh noise per pair): {lib['ppl']:.1f
 # entropy H(label | SVM side): 1 is perfect, and every attribute that the SVM cannot predict at all doubles it.
 
 # %%
-names = reliable_attributes(net, 0.8)  # smile and eye colour are too small for the reader at 64 px
+names = reliable_attributes(net, 0.8)  # the attributes the reader gets right at least 80 % of the time
 cols = [ATTRIBUTE_NAMES.index(a) for a in names]
 z, w, probs = separability_samples(G, net.attribute_probabilities, 2000, progress=False)
 probs = probs[:, cols]
@@ -145,12 +181,24 @@ def my_separability(latents, probs):
 
 ls_z, ls_w = my_separability(z, probs), my_separability(w, probs)
 print(f"ls_z_toy {ls_z:.2f}   ls_w_toy {ls_w:.2f}   (2000 samples, {len(names)} attributes)")
-np.testing.assert_allclose(ls_w, metrics.linear_separability(w, probs)["score"], rtol=1e-6)
+lib = {space: metrics.linear_separability(x, probs, names=names) for space, x in (("Z", z), ("W", w))}
+np.testing.assert_allclose([ls_z, ls_w], [lib["Z"]["score"], lib["W"]["score"]], rtol=1e-6)
 
 # %% [markdown]
-# The paper found W far more separable than Z (3.79 against 165 on FFHQ). What does the ToyFaces model show?
+# The paper found W far more separable than Z (3.79 against 165 on FFHQ). What does the ToyFaces model show,
+# attribute by attribute? Each bar is the uncertainty (bits) left about the label once you know which side of
+# the SVM's hyperplane the latent lies on.
 
 # %%
+x = np.arange(len(names))
+plt.figure(figsize=(10, 2.8))
+plt.bar(x - 0.2, list(lib["Z"]["entropies"].values()), width=0.4, label=f"Z (score {ls_z:.0f})")
+plt.bar(x + 0.2, list(lib["W"]["entropies"].values()), width=0.4, label=f"W (score {ls_w:.1f})")
+plt.xticks(x, names, rotation=60, ha="right", fontsize=8)
+plt.ylabel("H(label | side), bits")
+plt.legend()
+plt.tight_layout()
+plt.show()
 print("W more separable than Z:", ls_w < ls_z)
 
 # %% [markdown]
