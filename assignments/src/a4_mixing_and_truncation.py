@@ -106,8 +106,9 @@ def truncate_w(ws, w_avg, psi, cutoff):
 # %% tests id=truncate_w points=3
 g = torch.Generator().manual_seed(2)
 ws, w_avg = torch.randn(3, 10, 8, generator=g), torch.randn(8, generator=g)
-got, want = truncate_w(ws, w_avg, 0.5, 4), truncate(ws, w_avg, 0.5, 4)
-assert close(got, want), report("truncate_w(ws, w_avg, psi=0.5, cutoff=4)", got, want,
+want = truncate(ws, w_avg, 0.7, 4)
+got = truncate_w(ws, w_avg, 0.7, 4)
+assert close(got, want), report("truncate_w(ws, w_avg, psi=0.7, cutoff=4)", got, want,
                                 "only layers 0-3 move, towards w_avg (not towards 0): w_avg + psi * (w - w_avg)")
 ### BEGIN HIDDEN TESTS
 keep = ws.clone()

@@ -57,6 +57,7 @@ class Report:
     hidden: bool
     tasks: list[TaskScore] = field(default_factory=list)
     seconds: float = 0.0
+    executed: object = field(default=None, repr=False)  # the executed notebook
 
     @property
     def score(self) -> float:
@@ -137,7 +138,7 @@ def score(nb, tasks_from=None, name: str = "notebook", hidden: bool = False, sec
     """Score an executed notebook. `tasks_from` (default: `nb`) lists the graded cells that count."""
     ref = nb if tasks_from is None else tasks_from
     cells = {nbgrader_meta(c).get("grade_id"): c for c in nb.cells if nbgrader_meta(c).get("grade_id")}
-    report = Report(name, hidden, seconds=seconds)
+    report = Report(name, hidden, seconds=seconds, executed=nb)
     for ref_cell in ref.cells:
         if not (is_test_cell(ref_cell) or is_answer_cell(ref_cell)):
             continue
