@@ -77,16 +77,21 @@ def _batches(num: int, batch_size: int):
 
 
 @torch.no_grad()
-def generated_features(G, net, num: int, batch_size: int = 64, seed: int = 0, progress: bool = True,
-                       desc: str = "generated") -> np.ndarray:
-    """Features of `num` faces from G (no truncation, random noise) for z drawn from `seed`."""
+def _generated(G, num: int, batch_size: int, seed: int, progress: bool, desc: str):
+    """Yields (z, quantized images) batch by batch: z drawn from `seed`, no truncation, random noise."""
     device = G.w_avg.device
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # the noise images drawn inside G
-    out = []
     for _, n in tqdm(list(_batches(num, batch_size)), desc=desc, disable=not progress, leave=False):
         z = torch.randn(n, G.cfg.latent_size, generator=gen).to(device)
-        out.append(net(quantize(G(z, noise_mode="random"))).double().cpu())
+        yield z, quantize(G(z, noise_mode="random"))
+
+
+@torch.no_grad()
+def generated_features(G, net, num: int, batch_size: int = 64, seed: int = 0, progress: bool = True,
+                       desc: str = "generated") -> np.ndarray:
+    """Features of `num` faces from G (no truncation, random noise) for z drawn from `seed`."""
+    out = [net(images).double().cpu() for _, images in _generated(G, num, batch_size, seed, progress, desc)]
     return torch.cat(out).numpy()
 
 
@@ -110,14 +115,10 @@ def real_features(dataset, net, num: int, resolution: int, batch_size: int = 64,
 @torch.no_grad()
 def separability_samples(G, classifier, num: int, batch_size: int = 64, seed: int = 0, progress: bool = True):
     """(z, w, attribute probabilities) of `num` generated faces, labelled by `classifier(images) -> [N, A]`."""
-    device = G.w_avg.device
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
     zs, ws, ps = [], [], []
-    for _, n in tqdm(list(_batches(num, batch_size)), desc="labelling", disable=not progress, leave=False):
-        z = torch.randn(n, G.cfg.latent_size, generator=gen).to(device)
+    for z, images in _generated(G, num, batch_size, seed, progress, "labelling"):
         ws.append(G.mapping(z).double().cpu())
-        ps.append(classifier(quantize(G(z, noise_mode="random"))).double().cpu())
+        ps.append(classifier(images).double().cpu())
         zs.append(z.double().cpu())
     return torch.cat(zs).numpy(), torch.cat(ws).numpy(), torch.cat(ps).numpy()
 
