@@ -29,10 +29,11 @@ venv:
 lab: venv
 	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_welcome.ipynb
 
-# nbval compares every text output of the committed notebooks; notebooks/sanitize.cfg masks the few that
-# legitimately change between runs (addresses, progress bars, timings).
+# nbval compares every text output of the committed notebooks (the lessons and the instructor versions of the
+# assignments); notebooks/sanitize.cfg masks the few that legitimately change between runs (addresses, progress
+# bars, timings).
 test: venv
-	$(VENV)/bin/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest tests notebooks assignments/source --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -325,6 +325,9 @@ def test_every_wrong_answer_file_belongs_to_a_task():
     assert files == tasks
     hidden_only = [t for t in tasks if any(c == "hidden" for c, _, _ in _wrong_answers(t))]
     assert len(hidden_only) >= 10, hidden_only  # hidden tests that catch what the visible ones let through
+    answers = [c for t in tasks for c, _, _ in _wrong_answers(t)]
+    claim = f"holds {len(answers)} such slips ({answers.count('hidden')} of them caught only by the hidden tests)"
+    assert claim in " ".join((A.COURSE / "README.md").read_text().split()), claim
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ INSTRUCTOR = COURSE / "source"  # nbgrader's "source" folder: one sub-folder per
 STUDENT = ROOT / "notebooks" / "assignments"
 
 # Seconds one cell may run before the self-check (and nbgrader, see assignments/nbgrader_config.py) stops it.
-CELL_TIMEOUT = 120
+CELL_TIMEOUT = 60
 
 INSTALL_HINT = "pip install 'stylegan-edu[instructor]'"
 
