@@ -33,7 +33,7 @@ def cell_seconds(cell) -> float:
     t = cell.metadata.get("execution", {})
     if "iopub.execute_input" not in t or "shell.execute_reply" not in t:
         return 0.0
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
     return (parse(t["shell.execute_reply"]) - parse(t["iopub.execute_input"])).total_seconds()
 
 

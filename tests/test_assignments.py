@@ -67,7 +67,7 @@ def _cell_seconds(cell) -> float:
     start, end = t.get("iopub.execute_input"), t.get("shell.execute_reply")
     if not (start and end):
         return 0.0
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
     return (parse(end) - parse(start)).total_seconds()
 
 

@@ -27,7 +27,6 @@ import warnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import stylegan_edu.layers as L

@@ -24,8 +24,15 @@ class NbgraderMissing(RuntimeError):
 def nbgrader_preprocessors():
     """The preprocessor classes of nbgrader's student-version chain, in order."""
     try:
-        from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput,
-                                            ClearSolutions, ComputeChecksums, LockCells)
+        from nbgrader.preprocessors import (
+            CheckCellMetadata,
+            ClearHiddenTests,
+            ClearMarkScheme,
+            ClearOutput,
+            ClearSolutions,
+            ComputeChecksums,
+            LockCells,
+        )
     except ImportError:
         raise NbgraderMissing(f"this needs nbgrader, which is not installed: {INSTALL_HINT}") from None
     return [LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums, ClearHiddenTests,

@@ -37,7 +37,7 @@ class SourceError(ValueError):
     """A text source that does not describe a valid assignment (the message names the cell)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lesson_build():
     """The lessons' notebooks/build.py as a module (its `parse`, `to_notebook` and `execute` are reused)."""
     path = ROOT / "notebooks" / "build.py"
