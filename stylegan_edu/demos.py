@@ -53,8 +53,8 @@ def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 
 
     a = widgets.IntSlider(value=seed_a, min=0, max=max_seed, description="seed A")
     b = widgets.IntSlider(value=seed_b, min=0, max=max_seed, description="seed B")
-    levels = widgets.ToggleButtons(options=["coarse", "middle", "fine", "layer range"], value="coarse",
-                                   description="from B:", style={"button_width": "78px"})
+    levels = widgets.ToggleButtons(options=["coarse", "middle", "fine", "range"], value="coarse",
+                                   description="from B:", style={"button_width": "80px"})
     span = widgets.IntRangeSlider(value=(0, 3), min=0, max=G.num_layers - 1, description="layers",
                                   disabled=True)
     psi = widgets.FloatSlider(value=0.7, min=-1.0, max=1.0, step=0.05, description="psi")
@@ -63,7 +63,7 @@ def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 
     caption = widgets.HTML()
 
     def chosen_layers() -> list[int]:
-        if levels.value == "layer range":
+        if levels.value == "range":
             lo, hi = span.value
             return list(range(lo, hi + 1))
         return G.cfg.level_layers(levels.value)
@@ -74,7 +74,7 @@ def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 
         nonlocal syncing
         if syncing:
             return
-        span.disabled = levels.value != "layer range"
+        span.disabled = levels.value != "range"
         layers = chosen_layers()
         if span.disabled and layers and span.value != (layers[0], layers[-1]):
             syncing = True  # the greyed-out slider shows which layers the chosen level is

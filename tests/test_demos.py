@@ -69,9 +69,9 @@ def test_widget_updates_the_image_when_a_control_moves(G):
     for move in (lambda: setattr(levels, "value", "fine"), lambda: setattr(a, "value", 5),
                  lambda: setattr(psi, "value", 0.3), lambda: setattr(noise, "value", 0.0),
                  lambda: setattr(span, "value", (2, 5))):
-        if len(timings) == 4:  # switch to "layer range": the slider keeps fine's layers, so the same picture
+        if len(timings) == 4:  # switch to "range": the slider keeps fine's layers, so the same picture
             shown = picture.value
-            levels.value = "layer range"
+            levels.value = "range"
             assert not span.disabled and picture.value == shown
         old = picture.value
         t0 = time.perf_counter()

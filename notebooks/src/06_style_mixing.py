@@ -98,9 +98,10 @@ assert share["fine"][scales == "fine"].mean() > share["fine"][scales == "coarse"
 # %% [markdown]
 # ## 4 · Live demo
 #
-# Choose the two seeds, which level takes B (or any range of layers), the truncation ψ and the noise
-# strength. The picture shows A, B and the mix. Each update renders three 64 px faces, a few tens of
-# milliseconds on a laptop CPU.
+# Choose the two seeds, which level takes B, the truncation ψ and the noise strength. The greyed-out
+# "layers" slider shows which style layers the chosen level is; pick **range** to choose any layers yourself.
+# The picture shows A, B and the mix. Each update renders three 64 px faces, a few tens of milliseconds on a
+# laptop CPU.
 
 # %%
 mixing_demo(G, seed_a=101, seed_b=201)
