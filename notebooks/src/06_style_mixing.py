@@ -96,6 +96,15 @@ assert share["coarse"][scales == "coarse"].mean() > share["coarse"][scales == "f
 assert share["fine"][scales == "fine"].mean() > share["fine"][scales == "coarse"].mean()
 
 # %% [markdown]
+# How to read the table: a row is one kind of mix, a column one group of attributes, and 1.0 would mean every
+# mixed face took that group from B. Coarse styles carry the coarse attributes (pose, head size and place)
+# almost every time, and drag many middle ones along, since eyes and hair sit on a head whose shape and pose
+# the coarse layers decide. Fine styles carry the colours and hardly touch the pose. Middle styles are the
+# weakest level of this small 64 px model: they move some middle attributes but far from all. The paper's
+# 1024 px model has more layers per level and shows the same order (figure 3): pose from coarse, smaller
+# features from middle, colour scheme from fine.
+
+# %% [markdown]
 # ## 4 · Live demo
 #
 # Choose the two seeds, which level takes B, the truncation ψ and the noise strength. The greyed-out
