@@ -37,17 +37,42 @@ def blur_kernel(taps: Sequence[float] = (1, 2, 1), normalize: bool = True) -> to
     return k / k.sum() if normalize else k
 
 
+def _depthwise(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Cross-correlate every channel with the 2-D `kernel` (zero padding, same size out)."""
+    kh, kw = kernel.shape
+    weight = kernel.to(device=x.device, dtype=x.dtype)[None, None].repeat(x.shape[1], 1, 1, 1)
+    return F.conv2d(x, weight, padding=(kh // 2, kw // 2), groups=x.shape[1])
+
+
+class _BlurFunction(torch.autograd.Function):
+    """The blur with its own gradient: the blur's adjoint is the blur with the flipped kernel, and so on.
+
+    PyTorch's generic double backward of a grouped convolution runs one convolution per channel group, which
+    made the R1 penalty (a gradient of a gradient through D) ~100x slower on a GPU at 1024 px. Defining the
+    backward as another blur keeps every derivative order a single depthwise convolution, as the official code
+    does with its custom-gradient blur.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel):
+        ctx.save_for_backward(kernel)
+        return _depthwise(x, kernel)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (kernel,) = ctx.saved_tensors
+        return _BlurFunction.apply(grad, kernel.flip(0, 1)), None
+
+
 def blur2d(x: torch.Tensor, kernel: torch.Tensor | None = None) -> torch.Tensor:
     """Blur every channel with `kernel` (default [1,2,1]x[1,2,1]/16), zero padding, same size out."""
     if kernel is None:
         kernel = blur_kernel()
-    c = x.shape[1]
     kh, kw = kernel.shape
     if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(f"blur2d needs an odd-sized kernel to keep the image size, got {kh}x{kw}")
     # cross-correlation, as the official depthwise conv (the default kernel is symmetric anyway)
-    weight = kernel.to(device=x.device, dtype=x.dtype)[None, None].repeat(c, 1, 1, 1)
-    return F.conv2d(x, weight, padding=(kh // 2, kw // 2), groups=c)
+    return _BlurFunction.apply(x, kernel.detach())
 
 
 class Blur(nn.Module):
