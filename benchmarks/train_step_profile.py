@@ -1,6 +1,7 @@
 """Where a training step's time goes: D step with and without the R1 pass, G step, and the top kernels of R1.
 
     python benchmarks/train_step_profile.py --config ffhq-1024 --resolution 1024 --batch 8 --device cuda
+    python benchmarks/train_step_profile.py --config ffhq-1024 --batch 8 --device cuda --gradfix off
 
 Times each piece on its own (after warm-up, synchronised), then prints torch.profiler's table of the operators
 with the most device (or CPU) self time in one D step with R1. Random images stand in for reals.
@@ -13,6 +14,7 @@ import time
 
 import torch
 
+from stylegan_edu import conv
 from stylegan_edu.configs import get_config
 from stylegan_edu.discriminator import Discriminator
 from stylegan_edu.generator import Generator
@@ -29,8 +31,13 @@ def main():
     p.add_argument("--iters", type=int, default=3)
     p.add_argument("--rows", type=int, default=15)
     p.add_argument("--cudnn-benchmark", action="store_true", help="let cuDNN time its algorithms first")
+    p.add_argument("--gradfix", choices=["auto", "on", "off"], default="auto",
+                   help="stylegan_edu.conv's double-backward-friendly convolution: the library's choice (CUDA "
+                        "only), everywhere, or nowhere")
     args = p.parse_args()
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
+    if args.gradfix != "auto":
+        conv.GRADFIX_DEVICES = {"cpu", "cuda"} if args.gradfix == "on" else set()
 
     dev = torch.device(args.device)
     cfg = get_config(args.config)
@@ -67,7 +74,7 @@ def main():
 
     where = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU x{torch.get_num_threads()}"
     print(f"{args.config} at {res} px, batch {args.batch}, amp {args.amp} (R1 pass in fp32) on {where}; "
-          f"cudnn.benchmark {args.cudnn_benchmark}")
+          f"cudnn.benchmark {args.cudnn_benchmark}, gradfix {args.gradfix} -> {sorted(conv.GRADFIX_DEVICES)}")
     for name, fn in (("D fwd+bwd, no R1 (G fwd incl.)", d_plain), ("R1 pass (D fwd, grad, bwd)", d_r1_only),
                      ("G fwd+bwd (D fwd incl.)", g_step)):
         print(f"  {name}: {timed(fn):.1f} ms")

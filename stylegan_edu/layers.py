@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stylegan_edu.conv import conv2d
+
 LRELU_SLOPE = 0.2  # leaky ReLU slope used everywhere in StyleGAN
 DEFAULT_GAIN = math.sqrt(2)  # He gain for leaky-ReLU layers
 
@@ -71,7 +73,7 @@ class EqualizedConv2d(nn.Module):
         return self.bias * self.lrmul if self.bias is not None else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.scaled_weight(), self.scaled_bias(), padding=self.kernel_size // 2)
+        return conv2d(x, self.scaled_weight(), self.scaled_bias(), padding=self.kernel_size // 2)
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

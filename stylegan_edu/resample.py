@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stylegan_edu.conv import conv2d
 from stylegan_edu.layers import DEFAULT_GAIN, EqualizedConv2d
 
 RESAMPLE_MODES = ("blur", "bilinear", "nearest")
@@ -160,6 +161,6 @@ class ConvDown2d(nn.Module):
             x = blur2d(x)
             if self.fused:
                 w = fused_kernel(self.conv.scaled_weight()) * 0.25
-                return F.conv2d(x, w, self.conv.scaled_bias(), stride=2, padding=1)
+                return conv2d(x, w, self.conv.scaled_bias(), stride=2, padding=1)
             return downscale2d(self.conv(x))
         return downsample(self.conv(x), self.resample)

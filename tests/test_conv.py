@@ -1,0 +1,110 @@
+"""stylegan_edu.conv: the convolution whose derivatives of every order are plain convolutions (used on CUDA).
+
+The tests switch it on for the CPU, where the same code runs."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from stylegan_edu import conv
+from stylegan_edu.discriminator import Discriminator
+from stylegan_edu.train import losses
+
+GEOMETRIES = [  # stride, padding, groups, kernel (h, w), in, out, size
+    (1, 1, 1, (3, 3), 4, 6, 7),
+    (2, 1, 1, (4, 4), 4, 6, 8),   # D's fused downsampling
+    (2, 1, 2, (4, 4), 4, 6, 9),   # odd size: the input gradient must come back at 9, not 8
+    (1, (1, 2), 3, (3, 5), 3, 3, 7),
+    (1, 0, 1, (1, 1), 3, 5, 6),   # fromRGB
+]
+
+
+@pytest.fixture
+def gradfix_on_cpu(monkeypatch):
+    monkeypatch.setattr(conv, "GRADFIX_DEVICES", {"cpu"})
+
+
+@pytest.mark.parametrize("stride,padding,groups,k,cin,cout,size", GEOMETRIES)
+def test_values_and_derivatives_up_to_second_order_match_f_conv2d(gradfix_on_cpu, stride, padding, groups, k, cin,
+                                                                   cout, size):
+    g = torch.Generator().manual_seed(size)
+    x = torch.randn(2, cin, size, size, dtype=torch.float64, generator=g, requires_grad=True)
+    w = torch.randn(cout, cin // groups, *k, dtype=torch.float64, generator=g, requires_grad=True)
+    b = torch.randn(cout, dtype=torch.float64, generator=g, requires_grad=True)
+    f = lambda x, w, b: conv.conv2d(x, w, b, stride, padding, groups)
+    assert torch.allclose(f(x, w, b), F.conv2d(x, w, b, stride, padding, 1, groups), atol=1e-12)
+    assert torch.autograd.gradcheck(f, (x, w, b))
+    assert torch.autograd.gradgradcheck(f, (x, w, b))
+
+
+def test_first_order_gradients_are_bitwise_those_of_f_conv2d(gradfix_on_cpu):
+    x = torch.randn(4, 8, 16, 16, requires_grad=True)
+    w, b = torch.randn(16, 8, 3, 3, requires_grad=True), torch.randn(16, requires_grad=True)
+    ours = torch.autograd.grad(conv.conv2d(x, w, b, 1, 1).square().sum(), (x, w, b))
+    plain = torch.autograd.grad(F.conv2d(x, w, b, 1, 1).square().sum(), (x, w, b))
+    assert all(torch.equal(a, c) for a, c in zip(ours, plain))
+
+
+def _r1_grads(D, reals):
+    x = reals.clone().requires_grad_(True)
+    r1 = losses.r1_penalty(D(x), x)
+    D.zero_grad(set_to_none=True)
+    r1.backward()
+    return r1.detach(), [torch.zeros_like(p) if p.grad is None else p.grad.clone() for p in D.parameters()]
+
+
+def test_r1_penalty_and_its_gradients_are_unchanged(monkeypatch):
+    D = Discriminator("toy-32").double()
+    reals = torch.randn(4, 3, 32, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    monkeypatch.setattr(conv, "GRADFIX_DEVICES", set())
+    r1_plain, grads_plain = _r1_grads(D, reals)
+    monkeypatch.setattr(conv, "GRADFIX_DEVICES", {"cpu"})
+    r1_ours, grads_ours = _r1_grads(D, reals)
+    assert torch.allclose(r1_ours, r1_plain, rtol=1e-10)
+    assert all(torch.allclose(a, c, rtol=1e-8, atol=1e-12) for a, c in zip(grads_ours, grads_plain))
+
+
+class KernelSizes(TorchDispatchMode):
+    """Records the spatial size of every convolution kernel run."""
+
+    def __init__(self):
+        super().__init__()
+        self.sizes = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func.overloadpacket is torch.ops.aten.convolution:
+            self.sizes.append(tuple(args[1].shape[-2:]))
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_r1_double_backward_never_convolves_with_a_gradient_map_as_kernel(monkeypatch, enabled):
+    # PyTorch's generic double backward gets D's weight term by convolving with a gradient *map* as the kernel
+    # (32x32 here, 1024x1024 at full size), which cuDNN runs with slow kernels: ~0.8 s of a 1.05 s R1 pass
+    # on an H200 (docs/benchmarks.md). With conv2d every kernel is a layer's own (at most 4x4).
+    monkeypatch.setattr(conv, "GRADFIX_DEVICES", {"cpu"} if enabled else set())
+    D = Discriminator("toy-32")
+    with KernelSizes() as seen:
+        _r1_grads(D, torch.randn(4, 3, 32, 32))
+    largest = max(h * w for h, w in seen.sizes)
+    assert (largest <= 16) == enabled, sorted(set(seen.sizes))
+
+
+def test_autocast_runs_the_convolution_in_bf16_and_gives_fp32_weight_gradients(gradfix_on_cpu):
+    x = torch.randn(2, 4, 8, 8, requires_grad=True)
+    w, b = torch.randn(6, 4, 3, 3, requires_grad=True), torch.randn(6, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = conv.conv2d(x, w, b, 1, 1)
+    assert y.dtype == torch.bfloat16
+    (gx,) = torch.autograd.grad(y.float().square().sum(), x, create_graph=True)
+    gx.square().sum().backward()
+    assert w.grad.dtype == torch.float32 and torch.isfinite(w.grad).all() and w.grad.abs().sum() > 0
+    assert torch.allclose(y.float(), F.conv2d(x, w, b, 1, 1), rtol=0.05, atol=0.1)
+
+
+def test_library_default_takes_the_custom_path_only_on_cuda():
+    assert conv.GRADFIX_DEVICES == {"cuda"}
+    x = torch.randn(1, 2, 5, 5, requires_grad=True)
+    y = conv.conv2d(x, torch.randn(3, 2, 3, 3), padding=1)
+    assert type(y.grad_fn).__name__ == "ConvolutionBackward0"  # the CPU keeps PyTorch's own backward
