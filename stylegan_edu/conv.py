@@ -34,13 +34,12 @@ class _Geometry:
     def __init__(self, stride: int, padding: tuple[int, int], groups: int):
         self.stride, self.padding, self.groups = [stride] * 2, list(padding), groups
 
-    def backward(self, gy, x_like, w_like, which: int):
-        """Gradient for the input (which=0), weight (1) or bias (2) by the backend's own backward kernels, as
+    def grads(self, gy, x_like, w_like, mask):
+        """(input, weight, bias) gradients where `mask` asks for them, by the backend's own backward kernels, as
         autograd's first-order pass gets them (same numbers); `x_like` / `w_like` may only lend shapes."""
-        mask = [which == 0, which == 1, which == 2]
-        bias_sizes = [w_like.shape[0]] if which == 2 else None
+        bias_sizes = [w_like.shape[0]] if mask[2] else None
         return torch.ops.aten.convolution_backward(gy, x_like, w_like, bias_sizes, self.stride, self.padding,
-                                                   [1, 1], False, [0, 0], self.groups, mask)[which]
+                                                   [1, 1], False, [0, 0], self.groups, list(mask))
 
 
 class _Conv(torch.autograd.Function):
@@ -54,47 +53,36 @@ class _Conv(torch.autograd.Function):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        g = ctx.g
         if not torch.is_grad_enabled():  # a first-order pass (no create_graph): one backend call, as autograd's
-            bias_sizes = [w.shape[0]] if need[2] else None
-            return (*torch.ops.aten.convolution_backward(gy, x, w, bias_sizes, g.stride, g.padding, [1, 1], False,
-                                                         [0, 0], g.groups, list(need[:3])), None)
-        gx = _InputGrad.apply(gy, w, x.detach(), ctx.g) if need[0] else None
-        gw = _WeightGrad.apply(gy, x, w.detach(), ctx.g) if need[1] else None
-        gb = ctx.g.backward(gy, x.detach(), w.detach(), 2) if need[2] else None  # differentiable: a sum over gy
+            return (*ctx.g.grads(gy, x, w, need[:3]), None)
+        gx = _Gradient.apply(gy, w, x.detach(), ctx.g, 0) if need[0] else None
+        gw = _Gradient.apply(gy, x, w.detach(), ctx.g, 1) if need[1] else None
+        # the bias gradient, a sum over gy, is differentiated by autograd's own rule
+        gb = ctx.g.grads(gy, x.detach(), w.detach(), (False, False, True))[2] if need[2] else None
         return gx, gw, gb, None
 
 
-class _InputGrad(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, gy, w, x_like, g):
-        ctx.save_for_backward(gy, w)
-        ctx.g = g
-        return g.backward(gy, x_like, w, 0)
+class _Gradient(torch.autograd.Function):
+    """The input gradient (which=0: `other` is the weight, `like` lends x's shape) or the weight gradient
+    (which=1: `other` is the input, `like` lends w's shape) of a convolution, itself differentiable."""
 
     @staticmethod
-    def backward(ctx, ggx):
-        gy, w = ctx.saved_tensors
+    def forward(ctx, gy, other, like, g, which):
+        ctx.save_for_backward(gy, other)
+        ctx.g, ctx.which = g, which
+        x_like, w_like = (like, other) if which == 0 else (other, like)
+        mask = (which == 0, which == 1, False)
+        return g.grads(gy, x_like, w_like, mask)[which]
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, other = ctx.saved_tensors
         need = ctx.needs_input_grad
-        d_gy = _Conv.apply(ggx, w, None, ctx.g) if need[0] else None
-        d_w = _WeightGrad.apply(gy, ggx, w.detach(), ctx.g) if need[1] else None
-        return d_gy, d_w, None, None
-
-
-class _WeightGrad(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, gy, x, w_like, g):
-        ctx.save_for_backward(gy, x)
-        ctx.g = g
-        return g.backward(gy, x, w_like, 1)
-
-    @staticmethod
-    def backward(ctx, ggw):
-        gy, x = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        d_gy = _Conv.apply(x, ggw, None, ctx.g) if need[0] else None
-        d_x = _InputGrad.apply(gy, ggw, x.detach(), ctx.g) if need[1] else None
-        return d_gy, d_x, None, None
+        x, w = (gg, other) if ctx.which == 0 else (other, gg)
+        d_gy = _Conv.apply(x, w, None, ctx.g) if need[0] else None
+        # the other argument's gradient is the other kind of gradient, taken with gg in its place
+        d_other = _Gradient.apply(gy, gg, other.detach(), ctx.g, 1 - ctx.which) if need[1] else None
+        return d_gy, d_other, None, None, None
 
 
 def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: int = 1,

@@ -58,14 +58,8 @@ def test_training_steps_on_cuda_are_finite_and_learn(amp, tmp_path):
 
 
 def test_r1_gradients_through_the_cuda_convolution_match_the_generic_path(monkeypatch):
-    from test_conv import _r1_grads
+    from test_conv import assert_r1_unchanged_by_gradfix
 
-    from stylegan_edu import conv
     D = Discriminator("toy-32").cuda()
     reals = torch.randn(4, 3, 32, 32, device="cuda", generator=torch.Generator("cuda").manual_seed(4))
-    monkeypatch.setattr(conv, "GRADFIX_DEVICES", set())
-    r1_plain, grads_plain = _r1_grads(D, reals)
-    monkeypatch.setattr(conv, "GRADFIX_DEVICES", {"cuda"})
-    r1_ours, grads_ours = _r1_grads(D, reals)
-    assert torch.allclose(r1_ours, r1_plain, rtol=1e-4)
-    assert all(torch.allclose(a, c, rtol=1e-3, atol=1e-6) for a, c in zip(grads_ours, grads_plain))
+    assert_r1_unchanged_by_gradfix(monkeypatch, D, reals, rtol_r1=1e-4, rtol=1e-3, atol=1e-6)
