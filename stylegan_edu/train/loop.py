@@ -156,14 +156,15 @@ class Trainer:
                     real_scores = self.D(reals, alpha=ph.alpha)
             d_loss = losses.d_logistic(real_scores, fake_scores)
             if do_r1:
-                r1 = losses.r1_penalty(real_scores, reals_in)
+                r1 = losses.r1_penalty(real_scores, reals_in, self.mcfg.resolution)
                 d_loss = d_loss + r1 * (cfg.r1_gamma * 0.5 * cfg.r1_interval)
                 stats["r1"] = r1.item()
         else:
             with self._autocast():
                 real_scores = self.D(reals, alpha=ph.alpha)
             d_loss = losses.d_wgan(real_scores, fake_scores, cfg.wgan_epsilon)
-            gp = losses.gradient_penalty(self.D, reals, fakes, ph.alpha, cfg.wgan_target)
+            gp = losses.gradient_penalty(self.D, reals, fakes, ph.alpha, cfg.wgan_target,
+                                         final_resolution=self.mcfg.resolution)
             d_loss = d_loss + gp * cfg.wgan_lambda
             stats["gp"] = gp.item()
         self.D_opt.zero_grad(set_to_none=True)
