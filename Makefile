@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stylegan-edu-installed
 PYTEST_ARGS ?=
 LAB_ARGS ?=
+# JupyterLab refuses to start as root (containers, cloud notebooks) unless told --allow-root.
+LAB_ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 .PHONY: venv lab test clean-venv
 
@@ -27,7 +29,8 @@ venv:
 
 # Opens lesson 00 (the file browser shows the rest). LAB_ARGS passes options to JupyterLab, e.g. --no-browser.
 lab: venv
-	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_welcome.ipynb
+	$(if $(LAB_ROOT_ARG),@echo "running as root: passing --allow-root to JupyterLab")
+	$(VENV)/bin/jupyter lab $(LAB_ROOT_ARG) $(LAB_ARGS) notebooks/00_welcome.ipynb
 
 # nbval compares every text output of the committed notebooks (the lessons and the instructor versions of the
 # assignments); notebooks/sanitize.cfg masks the few that legitimately change between runs (addresses, progress

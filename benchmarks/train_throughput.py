@@ -16,7 +16,8 @@ import time
 
 import torch
 
-from stylegan_edu.train.config import AMP_MODES, get_train_config
+from stylegan_edu.precision import AMP_MODES
+from stylegan_edu.train.config import get_train_config
 from stylegan_edu.train.loop import Trainer
 
 
@@ -42,7 +43,7 @@ def main():
     p.add_argument("--resolution", type=int, default=64)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--amp", choices=AMP_MODES, default=None, help="default: the preset's")
+    p.add_argument("--amp", choices=AMP_MODES, default=None, help="default: the preset's (auto: by the hardware)")
     p.add_argument("--channels-last", dest="channels_last", action="store_true", default=None)
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     p.add_argument("--r1-interval", type=int, default=None, help="default: the preset's")
@@ -77,7 +78,8 @@ def main():
     sync()
     dt = time.perf_counter() - t0
     where = torch.cuda.get_device_name() if tr.device.type == "cuda" else f"CPU x{torch.get_num_threads()} threads"
-    print(f"{args.config} at {args.resolution}px, batch {args.batch}, amp {cfg.amp}, channels_last "
+    amp = tr.amp if cfg.amp == tr.amp else f"{cfg.amp}->{tr.amp}"  # e.g. auto->none
+    print(f"{args.config} at {args.resolution}px, batch {args.batch}, amp {amp}, channels_last "
           f"{cfg.channels_last}, r1 every {cfg.r1_interval} on {where}: "
           f"{args.steps * args.batch / dt:.1f} img/s ({dt / args.steps * 1000:.0f} ms/step)")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import torch
 
-from stylegan_edu.train.config import AMP_MODES, TRAIN_CONFIGS
+from stylegan_edu.precision import AMP_MODES
+from stylegan_edu.train.config import TRAIN_CONFIGS
 
 
 def add_parser(subparsers) -> None:
@@ -30,7 +31,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--resume", default=None, metavar="auto|PATH",
                    help="'auto': continue from the newest snapshot in --out (a new run if none); or a file")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: cuda when available)")
-    p.add_argument("--amp", choices=AMP_MODES, default=None, help="autocast dtype (default: the preset's)")
+    p.add_argument("--amp", choices=AMP_MODES, default=None,
+                   help="autocast dtype (default: the preset's; auto: chosen by the hardware, bf16 only on CPUs "
+                        "with native bf16; STYLEGAN_EDU_BF16=0 keeps auto off bf16)")
     p.add_argument("--channels-last", dest="channels_last", action="store_true", default=None)
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     p.add_argument("--snapshot-kimg", type=float, default=None, help="snapshot interval (default: the preset's)")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from stylegan_edu.precision import AMP_MODES
+
 LOSSES = ("logistic_r1", "wgan_gp")
-AMP_MODES = ("none", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ class TrainConfig:
     sample_seeds: tuple[int, ...] = tuple(range(16))
     seed: int = 1000
     # speed
-    amp: str = "none"  # autocast dtype for G and D forward passes (R1 and the losses stay fp32)
+    # autocast dtype for G and D forward passes (R1 and the losses stay fp32); "auto": chosen by the hardware
+    # when the Trainer starts (stylegan_edu/precision.py), so a resumed run chooses again on its machine
+    amp: str = "auto"
     channels_last: bool = False
 
     def __post_init__(self):
@@ -98,18 +101,19 @@ TRAIN_CONFIGS: dict[str, TrainConfig] = {
     # ToyFaces on a CPU: short phases and small batches (more Adam steps per CPU second), the paper's losses
     # and regularisers. R1 gamma follows the image size: the official 10 is tuned for 1024 px, and the
     # StyleGAN2-ADA heuristic gamma = 0.0002 * res^2 / batch gives ~0.05 at 64 px, so 0.1 here (10 kept the
-    # discriminator so smooth that 64 px samples stayed blotchy). Lazy R1 every 4 steps and bf16 autocast +
-    # channels_last were measured faster on the 2-core CPU (docs/benchmarks.md).
+    # discriminator so smooth that 64 px samples stayed blotchy). Lazy R1 every 4 steps and channels_last were
+    # measured faster on the 2-core CPU (docs/benchmarks.md); so was bf16 autocast, but only because that CPU has
+    # native bf16 (AVX-512 bf16): on an AVX2-only CPU bf16 is emulated and ~9x slower, so amp="auto" decides.
     "toy-64": TrainConfig(name="toy-64", model="toy-64", total_kimg=300.0, start_resolution=8,
                           stable_kimg=20.0, fade_kimg=20.0, minibatch_base=16,
                           minibatch={8: 32, 16: 16, 32: 16, 64: 16}, lr_base=0.002, lr={},
-                          r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=2.0, snapshot_kimg=10.0, amp="bf16",
+                          r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=2.0, snapshot_kimg=10.0, amp="auto",
                           channels_last=True),
     # The lesson run: toy-64's recipe on a smaller schedule, so a few CPU minutes go from blobs to faces.
     "toy-32": TrainConfig(name="toy-32", model="toy-32", total_kimg=100.0, start_resolution=8,
                           stable_kimg=5.0, fade_kimg=5.0, minibatch_base=16,
                           minibatch={8: 16, 16: 16, 32: 16}, lr_base=0.002, lr={},
-                          r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=1.0, snapshot_kimg=2.0, amp="bf16",
+                          r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=1.0, snapshot_kimg=2.0, amp="auto",
                           channels_last=True),
 }
 

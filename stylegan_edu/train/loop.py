@@ -26,6 +26,7 @@ from stylegan_edu.configs import ModelConfig, get_config
 from stylegan_edu.data.fade import fade_in_reals
 from stylegan_edu.discriminator import Discriminator
 from stylegan_edu.generator import Generator, z_from_seeds
+from stylegan_edu.precision import describe, resolve_amp
 from stylegan_edu.train import losses
 from stylegan_edu.train.checkpoint import load_snapshot, save_snapshot
 from stylegan_edu.train.config import TrainConfig
@@ -35,6 +36,7 @@ from stylegan_edu.train.schedule import Phase, phase_at
 from stylegan_edu.viz import image_grid
 
 AMP_DTYPES = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+_announced: set[str] = set()  # precision lines already printed by this process
 
 
 class TrainingDiverged(RuntimeError):
@@ -59,6 +61,12 @@ class Trainer:
         self.dist = dist_info or DistInfo()
         self.progress = progress
         self._check_setup()
+        # cfg.amp may be "auto"; the choice is made here, per machine, and cfg keeps "auto" for a resumed run
+        self.amp, self.amp_reason = resolve_amp(cfg.amp, self.device)
+        line = describe(self.amp, cfg.amp, self.amp_reason)
+        if self.dist.is_main and line not in _announced:
+            _announced.add(line)
+            print(line, flush=True)
 
         torch.manual_seed(cfg.seed)  # identical initial weights on every rank (then broadcast to be sure)
         self.G = Generator(self.mcfg).to(self.device)
@@ -109,7 +117,7 @@ class Trainer:
         self.D_opt = torch.optim.Adam(self.D.parameters(), **kw)
 
     def _autocast(self):
-        dtype = AMP_DTYPES[self.cfg.amp]
+        dtype = AMP_DTYPES[self.amp]
         return torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
     def _finish_backward(self, module, opt) -> None:
@@ -261,9 +269,9 @@ class Trainer:
             return
         with open(self.out_dir / "log.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
-        if self._tb is not None:
+        if self._tb is not None:  # numbers only: event records carry strings
             for k, v in record.items():
-                if isinstance(v, (int, float)) and k != "kimg":
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "kimg":
                     self._tb.add_scalar(k, v, int(record["kimg"] * 1000))
 
     def _stop_reason(self, time_up: bool = False) -> str | None:
@@ -294,6 +302,9 @@ class Trainer:
                    disable=not (self.progress and self.dist.is_main))
         acc, t_last, n_last, status = {}, time.perf_counter(), self.nimg, "done"
         try:
+            # after the signal handlers: a Ctrl-C sent as soon as log.jsonl appears still stops cleanly
+            self._log({"kimg": round(self.nimg / 1000, 3), "event": "precision", "amp": self.amp,
+                       "requested": self.cfg.amp, "reason": self.amp_reason})
             while self.nimg < total:
                 stats = self.step()
                 bar.update(stats["batch"])
