@@ -24,6 +24,13 @@ from stylegan_edu.layers import DEFAULT_GAIN, EqualizedConv2d
 
 RESAMPLE_MODES = ("blur", "bilinear", "nearest")
 
+# Devices on which the unfused "blur" layers below 128 px run as their stride-2 equivalents: nearest-up + 3x3
+# conv is a transposed 4x4 convolution of the half-size input (kernel rotated by 180 degrees, see UpConv2d),
+# and 3x3 conv + 2x2 box-down is a stride-2 4x4 convolution. Same function, 2.25x fewer multiply-adds.
+# Measured faster on the CPU (docs/benchmarks.md, benchmarks/cpu_step_variants.py); empty it to run the
+# step-by-step reference path everywhere.
+STRIDED_SCALE_DEVICES = {"cpu"}
+
 
 def check_resample(mode: str) -> str:
     if mode not in RESAMPLE_MODES:
@@ -114,10 +121,16 @@ def downsample(x: torch.Tensor, mode: str) -> torch.Tensor:
     return downscale2d(blur2d(x))
 
 
-def fused_kernel(weight: torch.Tensor) -> torch.Tensor:
-    """4x4 kernel of the fused scale+conv: the 3x3 `weight` zero-padded to 5x5 and summed over 4 shifts."""
-    w = F.pad(weight, (1, 1, 1, 1))
-    return w[..., 1:, 1:] + w[..., :-1, 1:] + w[..., 1:, :-1] + w[..., :-1, :-1]
+def fused_kernel(weight: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+    """4x4 kernel of the fused scale+conv: the 3x3 `weight` zero-padded to 5x5 and summed over 4 shifts.
+
+    Computed as a 2x2 average pool with zero padding (times 4 * scale), one pass over the weight instead of a
+    pad and three additions: at 512 feature maps the kernel is as big as a batch of activations.
+    """
+    o, i, kh, kw = weight.shape
+    mean = F.avg_pool2d(weight.reshape(o * i, 1, kh, kw), 2, stride=1, padding=1, count_include_pad=True)
+    mean = mean.reshape(o, i, kh + 1, kw + 1)  # the mean of the four shifts
+    return mean if scale == 0.25 else mean * (4.0 * scale)
 
 
 class UpConv2d(nn.Module):
@@ -136,6 +149,10 @@ class UpConv2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.fused:
             w = fused_kernel(self.conv.scaled_weight()).transpose(0, 1)  # conv_transpose wants [in, out, k, k]
+            x = F.conv_transpose2d(x, w, stride=2, padding=1)
+        elif self.resample == "blur" and x.device.type in STRIDED_SCALE_DEVICES:
+            # nearest-up + conv(w) == the fused transposed conv of w rotated by 180 degrees (same function)
+            w = fused_kernel(self.conv.scaled_weight().flip((2, 3))).transpose(0, 1)
             x = F.conv_transpose2d(x, w, stride=2, padding=1)
         else:  # the official blur comes after the conv, so its upsampling step is plain nearest
             x = self.conv(upsample(x, "bilinear" if self.resample == "bilinear" else "nearest"))
@@ -159,8 +176,8 @@ class ConvDown2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.resample == "blur":
             x = blur2d(x)
-            if self.fused:
-                w = fused_kernel(self.conv.scaled_weight()) * 0.25
+            if self.fused or x.device.type in STRIDED_SCALE_DEVICES:  # conv + box-down == one stride-2 conv
+                w = fused_kernel(self.conv.scaled_weight(), 0.25)
                 return conv2d(x, w, self.conv.scaled_bias(), stride=2, padding=1)
             return downscale2d(self.conv(x))
         return downsample(self.conv(x), self.resample)
