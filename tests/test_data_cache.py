@@ -1,5 +1,6 @@
 """The ToyFaces cache (build, reuse, rebuild, atomicity), the loader, the fade-in helper and the CLI."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -54,6 +55,40 @@ def test_cache_layout_and_contents(small):
 def test_downsample2x_rounds_the_mean():
     x = np.array([[[[0, 1], [1, 1]]], [[[255, 255], [255, 254]]]], dtype=np.uint8)
     assert downsample2x(x).ravel().tolist() == [1, 255]  # 0.75 -> 1, 254.75 -> 255
+    x = np.random.default_rng(0).integers(0, 256, (3, 3, 16, 8), dtype=np.uint8)
+    blocks = x.astype(int).reshape(3, 3, 8, 2, 4, 2).sum((3, 5))
+    np.testing.assert_array_equal(downsample2x(x), (blocks + 2) // 4)
+
+
+# sha256 of the files of a 24-face cache at 32 px, as built before the renderer and the writer
+# were made faster: renderer, downsampling and file layout together must not change a byte.
+PINNED_CACHE = {
+    "attributes.npy": "f5188c48bc44f20c357496ea933deabf0e5b24528f7c378f81a75226585f8bfa",
+    "images_16.npy": "3c0c94f8dd5565896a2ab8a010cc3195697c5c720b01d446f275c3dcfa151a59",
+    "images_32.npy": "14001c3e432f9fa62b3c04e786181bc4a45ce658c73a6db4805d5311a71e2bff",
+    "images_4.npy": "7703e5db85b13fffac5d32a775f30bf608407e313c5a20f790ef26fdb52ef57c",
+    "images_8.npy": "e9a075837866a4ba8edaa67ef8cc93225d9aafb8633f1e4a55b7312e35e29ff7",
+}
+
+
+def test_cache_files_are_pinned(tmp_path):
+    out = build_toyfaces(24, 32, tmp_path / "tf", workers=1, progress=False)
+    assert {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in out.glob("*.npy")} == PINNED_CACHE
+
+
+def test_write_pyramid_fills_chunks_in_any_order_and_refuses_misfits(tmp_path):
+    x = np.random.default_rng(0).integers(0, 256, (10, 3, 16, 16), dtype=np.uint8)
+    cache.create_arrays(tmp_path, 10, 16)
+    cache.write_pyramid(tmp_path, 6, x[6:])
+    cache.write_pyramid(tmp_path, 0, x[:6])
+    for r, expected in ((16, x), (8, downsample2x(x)), (4, downsample2x(downsample2x(x)))):
+        np.testing.assert_array_equal(np.load(cache.image_file(tmp_path, r)), expected)
+    with pytest.raises(ValueError, match="does not fit"):
+        cache.write_pyramid(tmp_path, 8, x[:4])  # would run past the end
+    with pytest.raises(ValueError, match="does not fit"):
+        cache.write_pyramid(tmp_path, 0, x[:, :2])  # two channels
+    with pytest.raises(ValueError, match="does not fit"):
+        cache.write_pyramid(tmp_path, 0, x.astype(np.float32))
 
 
 def test_same_images_whatever_the_number_of_workers(small, tmp_path, monkeypatch):

@@ -1,4 +1,6 @@
-"""ToyFaces renderer: determinism, attributes, mirror symmetry, and the scale tags."""
+"""ToyFaces renderer: determinism, pinned pixels, attributes, mirror symmetry, and the scale tags."""
+
+import hashlib
 
 import numpy as np
 import pytest
@@ -27,6 +29,31 @@ def test_same_seed_same_face_and_different_seeds_differ():
     other, other_attrs = tf.render_seed(8, 64)
     assert not np.array_equal(attrs, other_attrs)
     assert np.abs(img.astype(int) - other.astype(int)).mean() > 5
+
+
+# sha256 of the pixels of ToyFaces 0-15 followed by three fixed faces (every attribute at its low end,
+# at its high end, and in the middle of its range: a face without light), per output size, as drawn
+# by the renderer of RENDERER_VERSION 1 (before it was made faster; numpy 2.4, Pillow 13).
+PINNED_PIXELS = {
+    4: "9fd8b6a122bc9f4f8700618859369e00d5e1b1059382da54dd2627ee94a7b5dd",
+    16: "a7d10572529907cd105d40f481d628b6487c73bb1df6dccd34d3e3aa48534fef",
+    64: "ca1fbd7fd06ec26102410bf157ae67bc18be8c2ec9c9c9ef8409449ac60084f5",
+    128: "6493df6a712b1558818cc8aaf97d8588de960ba586c9f9c37acb498e1a1f2372",
+}
+
+
+@pytest.mark.parametrize("size", sorted(PINNED_PIXELS))
+def test_pixels_are_pinned(size):
+    """Speed-ups must not move a single pixel: caches built before would silently differ from new ones."""
+    digest = hashlib.sha256()
+    for seed in range(16):
+        digest.update(tf.render_seed(seed, size)[0].tobytes())
+    for attrs in (tf.ATTRIBUTE_LOW, tf.ATTRIBUTE_HIGH, (tf.ATTRIBUTE_LOW + tf.ATTRIBUTE_HIGH) / 2):
+        digest.update(tf.render(attrs, size).tobytes())
+    assert digest.hexdigest() == PINNED_PIXELS[size], (
+        "ToyFaces pixels changed. On purpose: bump RENDERER_VERSION and update PINNED_PIXELS. After a "
+        "numpy or Pillow upgrade: their maths or drawing changed, which changes the cache just the same."
+    )
 
 
 def test_sampled_attributes_stay_in_range():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import uuid
@@ -65,9 +66,11 @@ def image_file(folder: Path, resolution: int) -> Path:
 
 def downsample2x(x: np.ndarray) -> np.ndarray:
     """uint8 [N, C, H, W] -> [N, C, H/2, W/2], each pixel the rounded mean of a 2x2 block."""
-    s = x.astype(np.uint16)
-    s = s[..., 0::2, 0::2] + s[..., 0::2, 1::2] + s[..., 1::2, 0::2] + s[..., 1::2, 1::2]
-    return ((s + 2) >> 2).astype(np.uint8)
+    s = x[..., 0::2, :].astype(np.uint16) + x[..., 1::2, :]  # pairs of rows first: whole rows at a time
+    s = s[..., 0::2] + s[..., 1::2]  # then pairs of columns (sums up to 4 * 255: uint16 holds them)
+    s += 2  # round half up
+    s >>= 2
+    return s.astype(np.uint8)
 
 
 def read_manifest(folder: Path) -> dict | None:
@@ -166,20 +169,39 @@ def _remove_stale_temporaries(final: Path) -> None:
 
 
 def create_arrays(folder: Path, n: int, top: int) -> None:
-    """Allocate the (empty) image files of every resolution, ready to be filled through memmaps."""
+    """Allocate the (empty) image files of every resolution, ready to be filled by `write_pyramid`."""
     for r in resolutions_down_from(top):
         arr = np.lib.format.open_memmap(image_file(folder, r), mode="w+", dtype=np.uint8, shape=(n, 3, r, r))
         del arr
 
 
 def write_pyramid(folder: Path, start: int, images: np.ndarray) -> None:
-    """Store a chunk of top-resolution images [k, 3, R, R] at index `start`, and its smaller versions."""
+    """Store a chunk of top-resolution images [k, 3, R, R] at index `start`, and its smaller versions.
+
+    Several processes may fill disjoint chunks of the same files at once. Each chunk is a plain
+    write at its byte offset: it lands in the page cache, where every process (and the reader
+    after the build) sees it, and the kernel writes it to disk in the background. (Writing through
+    a memmap and flushing it after every chunk made each worker wait for the disk.)
+    """
     x = images
     while True:
-        arr = np.load(image_file(folder, x.shape[-1]), mmap_mode="r+")
-        arr[start : start + len(x)] = x
-        arr.flush()
-        del arr
-        if x.shape[-1] == 4:
+        r = x.shape[-1]
+        with open(image_file(folder, r), "r+b") as f:
+            shape, dtype = _read_npy_header(f)
+            if shape[1:] != x.shape[1:] or dtype != x.dtype or start + len(x) > shape[0]:
+                raise ValueError(f"a chunk {x.shape} {x.dtype} at {start} does not fit {f.name} {shape} {dtype}")
+            f.seek(f.tell() + start * math.prod(shape[1:]) * dtype.itemsize)  # after the header, image by image
+            f.write(np.ascontiguousarray(x).data)
+        if r == 4:
             break
         x = downsample2x(x)
+
+
+def _read_npy_header(f):
+    """(shape, dtype) of the open .npy file `f`, leaving it positioned at the first data byte."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    return shape, dtype

@@ -17,6 +17,7 @@ holds bit for bit, which is what mirror augmentation assumes.
 from __future__ import annotations
 
 import colorsys
+import functools
 import math
 from dataclasses import dataclass
 
@@ -144,15 +145,75 @@ def _mix(c0, c1, t):
 
 # ----------------------------------------------------------------------------------------------
 # Geometry helpers (face coordinates: head half-height 1, x right, y down)
+#
+# Speed: a face is ~25 shapes of 3-64 points, and numpy spends about as long on a call with 20
+# points as on one with 500. So the renderer (1) computes every array that does not depend on the
+# face once, at import, and (2) projects all the shapes of a kind in one pass. Both give exactly
+# the same numbers as shape-by-shape code: the same operations run on the same values, in the same
+# order (the stored hashes in tests/test_toyfaces.py check this bit for bit).
+
+
+@functools.lru_cache(maxsize=None)
+def _unit_arc(t0, t1, n):
+    """(cos t, sin t) for n angles from t0 to t1: the angles never depend on the face."""
+    t = np.linspace(t0, t1, n)
+    c = np.stack([np.cos(t), np.sin(t)], 1)
+    c.flags.writeable = False  # shared by every face
+    return c
 
 
 def _arc(cx, cy, rx, ry, t0=0.0, t1=2 * math.pi, n=32):
-    t = np.linspace(t0, t1, n)
-    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], 1)
+    return (cx, cy) + (rx, ry) * _unit_arc(t0, t1, n)  # [cx + rx cos t, cy + ry sin t]
+
+
+def _xy(x, y):
+    """Points [n, 2] from their x and y: np.stack([x, y], 1), without its overhead."""
+    p = np.empty((len(x), 2))
+    p[:, 0] = x
+    p[:, 1] = y
+    return p
+
+
+def _pixels(x, y):
+    """[x0, y0, x1, y1, ...] as Python floats: the form of a point list that Pillow reads fastest."""
+    return _xy(x, y).ravel().tolist()
+
+
+def _const(x):
+    x.flags.writeable = False
+    return x
+
+
+# head outline: 64 angles, the jaw flattened below the cheeks
+_HEAD_T = np.linspace(0, 2 * math.pi, 64, endpoint=False)
+_HEAD_COS, _HEAD_SIN = _const(np.cos(_HEAD_T)), _const(np.sin(_HEAD_T))
+_HEAD_JAW = _const(1 - 0.2 * np.clip(_HEAD_SIN, 0, None) ** 3)
+_HEAD_CHIN = _const(np.clip(_HEAD_SIN, 0, None) ** 2)
+# eyelids: 17 points from corner to corner, (1 - s^2) their height profile
+_LID_S = _const(np.linspace(-1, 1, 17))
+_LID_S_BACK = _const(_LID_S[::-1])
+_LID_UP = _const(1 - _LID_S**2)
+_LID_DOWN = _const(1 - _LID_S_BACK**2)
+# eyebrows: 12 points from the inner (u = 0) to the outer end (u = 1)
+_BROW_U = _const(np.linspace(0, 1, 12))
+_BROW_INNER = _const(1 - _BROW_U)
+_BROW_ARCH = _const(np.sin(math.pi * _BROW_U))
+_BROW_THICK = _const(0.018 + 0.022 * np.sin(math.pi * (0.15 + 0.7 * _BROW_U)))
+# mouth: 21 points from corner to corner
+_MOUTH_S = _const(np.linspace(-1, 1, 21))
+_MOUTH_S2 = _const(_MOUTH_S**2)
+_MOUTH_UP = _const(0.035 * (1 - _MOUTH_S**2))
+_MOUTH_DOWN = _const(0.06 * (1 - _MOUTH_S**2))
+
+
+@functools.lru_cache(maxsize=None)
+def _pixel_centres(size, canvas):
+    """Centres of the output pixels, in canvas pixels."""
+    return _const((np.arange(size) + 0.5) / size * canvas)
 
 
 def _render_right_parted(a, size, supersample):
-    g = {name: float(a[i]) for i, name in enumerate(ATTRIBUTE_NAMES)}
+    g = dict(zip(ATTRIBUTE_NAMES, a.tolist()))
     canvas = max(size * supersample, MIN_CANVAS)
     factor = canvas // size
 
@@ -167,9 +228,9 @@ def _render_right_parted(a, size, supersample):
     cx = (0.5 + 0.1 * g["pos_x"] + 0.06 * st) * canvas  # a turning head also shifts a little
     cy = (0.47 + 0.06 * g["pos_y"]) * canvas
 
-    def depth(p, extra=0.0):  # height of the face surface in front of the face plane
+    def depth(p):  # height of the face surface in front of the face plane
         r = 1 - (p[:, 0] / W) ** 2 - p[:, 1] ** 2
-        return D * np.sqrt(np.clip(r, 0, 1)) + extra
+        return D * np.sqrt(np.clip(r, 0, 1))
 
     def proj(p, z=None):
         """Turn points by yaw (around the vertical axis, z = depth) unless z is None, roll, then place them."""
@@ -177,15 +238,30 @@ def _render_right_parted(a, size, supersample):
         if z is not None:
             x = x * ct + z * st
         x, y = x * cp - y * sp, x * sp + y * cp
-        return [(float(u), float(v)) for u, v in zip(cx + scale * x, cy + scale * y)]
+        return _pixels(cx + scale * x, cy + scale * y)
 
-    def on_face(p, extra=0.0):
-        return proj(p, depth(p, extra))
+    def project_all(shapes, heights=None):
+        """{key: points} -> {key: pixel list}, every shape in one pass (see the note above).
+
+        Without `heights` the shapes are outlines in the face plane (roll only). With it they lie
+        on the face surface (depth, yaw, roll), raised by heights[key] where given."""
+        spans, i = {}, 0
+        for key, q in shapes.items():
+            spans[key] = i, i + len(q)
+            i += len(q)
+        p = np.concatenate(list(shapes.values()))
+        if heights is None:
+            xy = proj(p)
+        else:
+            z = depth(p)
+            for key, h in heights.items():
+                z[slice(*spans[key])] += h
+            xy = proj(p, z)
+        return {key: xy[2 * i : 2 * j] for key, (i, j) in spans.items()}
 
     def silhouette(p):  # outline points: the head narrows a little when turned; the chin follows the face
-        chin = 0.45 * W * np.clip(p[:, 1], 0, None) ** 2
-        q = np.stack([p[:, 0] * (1 - 0.08 * abs(st)) + chin * st, p[:, 1]], 1)
-        return proj(q)
+        chin = 0.45 * W * _HEAD_CHIN  # (p is the head outline, whose y is _HEAD_SIN)
+        return _xy(p[:, 0] * (1 - 0.08 * abs(st)) + chin * st, p[:, 1])
 
     def width(w):
         return max(1, int(round(w * scale)))
@@ -199,14 +275,22 @@ def _render_right_parted(a, size, supersample):
     dark_skin = _rgb(skin, 0.78)
     iris_col = _lerp_palette(_IRIS, g["eye_color"])
 
-    img = Image.new("RGB", (canvas, canvas), _rgb(bg))
-    d = ImageDraw.Draw(img)
+    # ------------------------------------------------------------------------------------------
+    # Shapes, in face coordinates: outlines in the face plane go to `flat`, features on the face
+    # surface to `on_face` (with `raised`: their height above the skin, where they stick out).
+    # All are projected at once before painting.
+    flat, on_face, raised = {}, {}, {}
 
     # --- body: shoulders and neck do not roll or turn with the head
     body_x = cx - 0.45 * st * scale  # the neck stays under the skull when the face turns
+
+    def body(p):
+        return _pixels(body_x + scale * p[:, 0], cy + scale * p[:, 1])
+
     shoulders = _arc(0.0, 2.35, 1.75, 0.95, math.pi, 2 * math.pi, 40)
     shoulders = np.concatenate([shoulders, [[1.75, 3.5], [-1.75, 3.5]]])
-    d.polygon([(body_x + scale * x, cy + scale * y) for x, y in shoulders], fill=_rgb(shirt))
+    neck = np.array([[-0.32 * W, 0.5], [0.32 * W, 0.5], [0.38 * W, 1.6], [-0.38 * W, 1.6]])
+    collar = _arc(0.0, 1.45, 0.48 * W, 0.22, 0, math.pi, 16)
 
     # long hair falls behind the neck and over the shoulders
     hl = g["hair_length"]
@@ -220,38 +304,21 @@ def _render_right_parted(a, size, supersample):
         ]
     )
     back[:, 0] -= 0.25 * st  # the back of the head moves against the face when turning
-    d.polygon(proj(back), fill=_rgb(hair, 0.85))
+    flat["back hair"] = back
 
-    neck = np.array([[-0.32 * W, 0.5], [0.32 * W, 0.5], [0.38 * W, 1.6], [-0.38 * W, 1.6]])
-    d.polygon([(body_x + scale * x, cy + scale * y) for x, y in neck], fill=dark_skin)
-    collar = _arc(0.0, 1.45, 0.48 * W, 0.22, 0, math.pi, 16)
-    d.polygon([(body_x + scale * x, cy + scale * y) for x, y in collar], fill=_rgb(dark_skin, 0.92))
-
-    # --- ears: the far one is hidden behind the head, the near one drawn over it
-    def ear(side):
-        p = _arc(side * W * 0.97, 0.08, 0.13, 0.2, n=20)
-        return proj(p, np.zeros(len(p))), -side * st  # (outline, depth of the ear after turning)
-
-    ears = [ear(-1), ear(1)]
-    for pts, z in ears:
-        if z <= 0:
-            d.polygon(pts, fill=_rgb(skin, 0.9))
+    # --- ears: turned with the head but flat (depth 0); the far one is hidden behind the head,
+    # the near one drawn over it
+    ear_pts = proj(np.concatenate([_arc(side * W * 0.97, 0.08, 0.13, 0.2, n=20) for side in (-1, 1)]), np.zeros(40))
+    ears = [(ear_pts[:40], st), (ear_pts[40:], -st)]  # (outline: 20 points, depth of the ear after turning)
 
     # --- head
-    t = np.linspace(0, 2 * math.pi, 64, endpoint=False)
-    jaw = 1 - 0.2 * np.clip(np.sin(t), 0, None) ** 3
-    head = np.stack([W * np.cos(t) * jaw, np.sin(t)], 1)
-    d.polygon(silhouette(head), fill=_rgb(skin))
-    for pts, z in ears:
-        if z > 0:
-            d.polygon(pts, fill=_rgb(skin, 0.9))
+    head = _xy(W * _HEAD_COS * _HEAD_JAW, _HEAD_SIN)
+    flat["head"] = silhouette(head)
 
     # --- freckles: a fixed pattern across nose and cheeks, the first k of them
     k = int(round(g["freckles"] * len(_FRECKLES)))
     if k:
-        r = 0.014 * scale
-        for u, v in on_face(_FRECKLES[:k] * [W / 0.74, 1.0]):
-            d.ellipse((u - r, v - r, u + r, v + r), fill=_rgb(skin, 0.72))
+        on_face["freckles"] = _FRECKLES[:k] * [W / 0.74, 1.0]
 
     # --- eyes
     ey = 0.04
@@ -260,53 +327,52 @@ def _render_right_parted(a, size, supersample):
     eh = 0.62 * ew * openness
     iris = 0.5 * ew + 0.04 * ew * g["eye_size"]
     gaze = 0.35 * st * ew  # eyes look towards the camera a little less than the head turns
+    b = g["brows"]
     for side in (-1, 1):
         ex = side * 0.34 * W / 0.74
-        s = np.linspace(-1, 1, 17)
-        upper = np.stack([ex + ew * s, ey - eh * (1 - s**2) - 0.01 * side * s], 1)
-        lower = np.stack([ex + ew * s[::-1], ey + 0.8 * eh * (1 - s[::-1] ** 2)], 1)
-        lens = np.concatenate([upper, lower])
-        d.polygon(on_face(lens), fill=(245, 242, 236))
-        # iris and pupil clipped to the eye opening: clamp circle points between the lids
-        for rad, col in ((iris, _rgb(iris_col)), (0.45 * iris, (15, 15, 20))):
-            c = _arc(ex + gaze, ey + 0.1 * eh, rad, rad, n=24)
-            rel = np.clip((c[:, 0] - ex) / ew, -1, 1)
-            lo = ey - eh * (1 - rel**2)
-            hi = ey + 0.8 * eh * (1 - rel**2)
-            c[:, 1] = np.clip(c[:, 1], lo, hi)
-            c[:, 0] = np.clip(c[:, 0], ex - ew, ex + ew)
-            d.polygon(on_face(c), fill=col)
-        d.line(on_face(upper), fill=(30, 22, 20), width=width(0.028))
+        upper = _xy(ex + ew * _LID_S, ey - eh * _LID_UP - 0.01 * side * _LID_S)
+        lower = _xy(ex + ew * _LID_S_BACK, ey + 0.8 * eh * _LID_DOWN)
+        on_face["eye", side] = np.concatenate([upper, lower])
+        on_face["lid", side] = upper
         # eyebrow: a thick arc, raised and arched (+) or low with the inner end pulled down (-)
-        b = g["brows"]
-        u = np.linspace(0, 1, 12)  # 0 = inner end, 1 = outer end
-        bx = ex + side * (-1.1 * ew + 2.4 * ew * u)
-        frown = 0.06 * max(-b, 0.0) * (1 - u)  # the inner end drops when frowning
-        by = ey - 0.19 - 0.06 * b - (0.04 + 0.03 * b) * np.sin(math.pi * u) + frown
-        thick = 0.018 + 0.022 * np.sin(math.pi * (0.15 + 0.7 * u))
-        brow = np.concatenate([np.stack([bx, by - thick], 1), np.stack([bx, by + thick], 1)[::-1]])
-        d.polygon(on_face(brow, 0.03), fill=_rgb(hair, 0.6))
+        bx = ex + side * (-1.1 * ew + 2.4 * ew * _BROW_U)
+        frown = 0.06 * max(-b, 0.0) * _BROW_INNER  # the inner end drops when frowning
+        by = ey - 0.19 - 0.06 * b - (0.04 + 0.03 * b) * _BROW_ARCH + frown
+        on_face["brow", side] = np.concatenate([_xy(bx, by - _BROW_THICK), _xy(bx, by + _BROW_THICK)[::-1]])
+        raised["brow", side] = 0.03
+    # iris and pupil clipped to the eye opening: clamp circle points between the lids. The four
+    # circles (rows: left iris, left pupil, right iris, right pupil) are done together.
+    ex = np.array([[-1], [-1], [1], [1]]) * 0.34 * W / 0.74
+    rad = np.array([[iris], [0.45 * iris], [iris], [0.45 * iris]])
+    circle = _unit_arc(0.0, 2 * math.pi, 24)
+    c_x = ex + gaze + rad * circle[:, 0]
+    c_y = ey + 0.1 * eh + rad * circle[:, 1]
+    rel = np.clip((c_x - ex) / ew, -1, 1)
+    lo = ey - eh * (1 - rel**2)
+    hi = ey + 0.8 * eh * (1 - rel**2)
+    c_y = np.clip(c_y, lo, hi)
+    c_x = np.clip(c_x, ex - ew, ex + ew)
+    for row, key in enumerate([("iris", -1), ("pupil", -1), ("iris", 1), ("pupil", 1)]):
+        on_face[key] = _xy(c_x[row], c_y[row])
 
     # --- nose: a shadow line down one side and a soft base, sticking out of the face
-    nose = np.array([[0.05, 0.08], [0.075, 0.28], [0.04, 0.34]])
-    d.line(on_face(nose, np.array([0.05, 0.18, 0.2])), fill=dark_skin, width=width(0.03))
-    base = _arc(0.0, 0.31, 0.085, 0.05, 0.2, math.pi - 0.2, 10)
-    d.line(on_face(base, 0.18), fill=dark_skin, width=width(0.03))
+    on_face["nose"] = np.array([[0.05, 0.08], [0.075, 0.28], [0.04, 0.34]])
+    raised["nose"] = np.array([0.05, 0.18, 0.2])
+    on_face["nose base"] = _arc(0.0, 0.31, 0.085, 0.05, 0.2, math.pi - 0.2, 10)
+    raised["nose base"] = 0.18
 
     # --- mouth: lips around a centre line whose corners rise with the smile
     sm = g["smile"]
     hw = 0.2 + 0.03 * sm
-    s = np.linspace(-1, 1, 21)
-    mx, my = hw * s, 0.55 - 0.09 * sm * s**2 + 0.03 * sm
-    upper = np.stack([mx, my - 0.035 * (1 - s**2) - 0.006], 1)
-    lower = np.stack([mx[::-1], (my + 0.06 * (1 - s**2) + 0.006)[::-1]], 1)
-    lips = _mix(skin, (190, 60, 75), 0.45)
-    d.polygon(on_face(np.concatenate([upper, lower])), fill=_rgb(lips))
-    d.line(on_face(np.stack([mx, my], 1)), fill=_rgb(lips, 0.5), width=width(0.018))
+    mx, my = hw * _MOUTH_S, 0.55 - 0.09 * sm * _MOUTH_S2 + 0.03 * sm
+    upper = _xy(mx, my - _MOUTH_UP - 0.006)
+    lower = _xy(mx[::-1], (my + _MOUTH_DOWN + 0.006)[::-1])
+    on_face["lips"] = np.concatenate([upper, lower])
+    on_face["mouth"] = _xy(mx, my)
 
     # --- front hair: outer edge follows the skull, inner edge is the hairline on the forehead
     part = 0.3 * W
-    outer = _arc(0.0, 0.0, 1.07 * W, 1.07, math.pi - 0.12, 2 * math.pi + 0.12, 40)
+    flat["hair outer"] = _arc(0.0, 0.0, 1.07 * W, 1.07, math.pi - 0.12, 2 * math.pi + 0.12, 40)
     hx = np.linspace(0.97 * W, -0.97 * W, 41)  # right temple -> left temple
     if g["bangs"] > 0.5:
         zig = 0.035 * np.abs(np.sin(hx * 26))
@@ -315,37 +381,90 @@ def _render_right_parted(a, size, supersample):
         hy = -0.58 + 0.5 * (hx / W) ** 4 + 0.12 * np.clip(part - hx, 0, None) / W
         hy -= 0.2 * np.exp(-(((hx - part) / 0.09) ** 2))  # the parting
     hy[0], hy[-1] = 0.12, 0.12  # sideburns
-    hairline = np.stack([hx, hy], 1)
-    front = proj(outer) + on_face(hairline)
-    d.polygon(front, fill=_rgb(hair))
+    on_face["hairline"] = _xy(hx, hy)
 
-    # --- glasses: two rings, a bridge and the arms
-    if g["glasses"] > 0.5:
-        frame = (30, 30, 38)
+    # --- glasses: two rings and a bridge, a little in front of the face
+    glasses = g["glasses"] > 0.5
+    if glasses:
         gr = 0.2 * W / 0.74
-        rims = []
         for side in (-1, 1):
-            ex = side * 0.34 * W / 0.74
-            ring = _arc(ex, ey + 0.01, gr, 0.8 * gr, n=28)
-            d.line(on_face(ring, 0.08), fill=frame, width=width(0.028), joint="curve")
-            rims.append(ring)
-        bridge = np.array([[-0.34 * W / 0.74 + gr, ey - 0.02], [0.0, ey - 0.06], [0.34 * W / 0.74 - gr, ey - 0.02]])
-        d.line(on_face(bridge, 0.12), fill=frame, width=width(0.028))
+            on_face["rim", side] = _arc(side * 0.34 * W / 0.74, ey + 0.01, gr, 0.8 * gr, n=28)
+            raised["rim", side] = 0.08
+        on_face["bridge"] = np.array(
+            [[-0.34 * W / 0.74 + gr, ey - 0.02], [0.0, ey - 0.06], [0.34 * W / 0.74 - gr, ey - 0.02]]
+        )
+        raised["bridge"] = 0.12
 
-    small = img.reduce(factor) if factor > 1 else img
-    out = np.asarray(small, dtype=np.float32)
+    # ------------------------------------------------------------------------------------------
+    # Painting, back to front
+    flat = project_all(flat)
+    on_face = project_all(on_face, raised)
+    img = Image.new("RGB", (canvas, canvas), _rgb(bg))
+    d = ImageDraw.Draw(img)
+
+    d.polygon(body(shoulders), fill=_rgb(shirt))
+    d.polygon(flat["back hair"], fill=_rgb(hair, 0.85))
+    d.polygon(body(neck), fill=dark_skin)
+    d.polygon(body(collar), fill=_rgb(dark_skin, 0.92))
+    for pts, z in ears:
+        if z <= 0:
+            d.polygon(pts, fill=_rgb(skin, 0.9))
+    d.polygon(flat["head"], fill=_rgb(skin))
+    for pts, z in ears:
+        if z > 0:
+            d.polygon(pts, fill=_rgb(skin, 0.9))
+
+    if k:
+        r, freckle = 0.014 * scale, _rgb(skin, 0.72)
+        f = on_face["freckles"]
+        for u, v in zip(f[0::2], f[1::2]):
+            d.ellipse((u - r, v - r, u + r, v + r), fill=freckle)
+
+    for side in (-1, 1):
+        d.polygon(on_face["eye", side], fill=(245, 242, 236))
+        d.polygon(on_face["iris", side], fill=_rgb(iris_col))
+        d.polygon(on_face["pupil", side], fill=(15, 15, 20))
+        d.line(on_face["lid", side], fill=(30, 22, 20), width=width(0.028))
+        d.polygon(on_face["brow", side], fill=_rgb(hair, 0.6))
+
+    d.line(on_face["nose"], fill=dark_skin, width=width(0.03))
+    d.line(on_face["nose base"], fill=dark_skin, width=width(0.03))
+
+    lips = _mix(skin, (190, 60, 75), 0.45)
+    d.polygon(on_face["lips"], fill=_rgb(lips))
+    d.line(on_face["mouth"], fill=_rgb(lips, 0.5), width=width(0.018))
+
+    d.polygon(flat["hair outer"] + on_face["hairline"], fill=_rgb(hair))
+
+    if glasses:
+        frame = (30, 30, 38)
+        for side in (-1, 1):
+            d.line(on_face["rim", side], fill=frame, width=width(0.028), joint="curve")
+        d.line(on_face["bridge"], fill=frame, width=width(0.028))
+
+    out = np.array(img.reduce(factor) if factor > 1 else img)  # uint8 [size, size, 3]
 
     # --- light: a smooth left-right shading over the head, applied after downsampling (it is smooth)
     lx = g["light_x"]
     if lx:
-        px = (np.arange(size) + 0.5) / size * canvas
-        X, Y = px[None, :] - cx, px[:, None] - cy
+        # Its weight `inside` is 0 further than 1.15 * scale from the head's centre, so only a box
+        # around the head is lit (with a margin); the pixels outside it stay exactly as they are.
+        px = _pixel_centres(size, canvas)
+        reach = 1.2 * scale
+        c0, c1 = np.searchsorted(px, (cx - reach, cx + reach))
+        r0, r1 = np.searchsorted(px, (cy - reach, cy + reach))
+        box = out[r0:r1, c0:c1].astype(np.float32)
+        X, Y = px[None, c0:c1] - cx, px[r0:r1, None] - cy
         u = (X * cp + Y * sp) / scale  # back to face coordinates (undo roll)
         v = (-X * sp + Y * cp) / scale
         inside = np.clip((1 - (u / (1.1 * W)) ** 2 - (v / 1.15) ** 2) * 3, 0, 1)
-        inside *= np.clip(np.abs(out - _rgb(bg)).sum(2) / 40, 0, 1)  # light the head, not the backdrop
-        out *= (1 + 0.22 * lx * np.clip(u / W, -1, 1) * inside)[:, :, None]
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        # light the head, not the backdrop. (The channels are added one by one: the same exact sum
+        # of whole numbers as .sum(2), ten times faster on a 3-long axis.)
+        diff = np.abs(box - _rgb(bg))
+        inside *= np.clip((diff[:, :, 0] + diff[:, :, 1] + diff[:, :, 2]) / 40, 0, 1)
+        box *= (1 + 0.22 * lx * np.clip(u / W, -1, 1) * inside)[:, :, None]
+        out[r0:r1, c0:c1] = np.clip(box + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
 # fixed freckle positions on nose and cheeks (face coordinates of a W = 0.74 head)
