@@ -12,9 +12,11 @@
 # networks that are already trained.
 #
 # This lesson trains a two-number GAN in seconds, then looks at the schedule and the fade-in of the real
-# StyleGAN training loop and runs it for a minute on ToyFaces.
+# StyleGAN training loop and runs it for forty seconds on ToyFaces.
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -86,9 +88,12 @@ plt.show()
 # "mode collapse", one of the reasons the StyleGAN authors add minibatch standard deviation to D.)
 
 # %%
+# 1,500 Adam steps amplify the last bits of rounding, which differ between CPUs, so the check is a bound
 dist_to_ring = (snapshots[1500].norm(dim=1) - 2).abs().mean().item()
-print(f"mean distance of generated points from the ring of radius 2: {dist_to_ring:.2f}")
-assert dist_to_ring < 0.5
+start = (snapshots[0].norm(dim=1) - 2).abs().mean().item()
+print(f"mean distance of generated points from the ring of radius 2: below 0.5 after 1,500 steps: "
+      f"{dist_to_ring < 0.5}; more than halved since step 0: {dist_to_ring < start / 2}")
+assert dist_to_ring < 0.5 and dist_to_ring < start / 2
 
 # %% [markdown]
 # ## 2 · The schedule: resolution and α over training
@@ -140,23 +145,30 @@ torch.testing.assert_close(fade_in_reals(reals16, 0.3), 0.3 * reals16 + 0.7 * lo
 print("fade_in_reals = alpha * x + (1 - alpha) * up(down(x))")
 
 # %% [markdown]
-# ## 4 · A minute of progressive training on ToyFaces
+# ## 4 · Forty seconds of progressive training on ToyFaces
 #
 # The library's `Trainer` runs the real loop (logistic loss with R1, style mixing, EMA of G, the schedule
-# above). One minute on a laptop CPU reaches the 16 px stage: blobs with a face-like layout. Lesson 09 trains
-# longer; the shipped model trained for about two hours.
+# above). The cell trains for a fixed 40 seconds of wall time, whatever the CPU, and draws the EMA generator's
+# samples after each quarter; the titles say how far this machine got (kimg, resolution, α). A recent laptop
+# gets through the 8 px stage into the 16 px fade-in: the random colours calm down into soft blobs, with at
+# best a lighter patch where the face will be; faces need minutes more (lesson 09). The trainer also prints
+# the precision it chose for this CPU (bf16 only where the CPU computes it natively, fp32 otherwise). Lesson 09
+# trains longer; the shipped model trained for hours.
 
 # %%
 torch.set_num_threads(max(1, torch.get_num_threads()))
 data = load_toyfaces(n=2000, resolution=32, progress=False)
 trainer = Trainer(get_train_config("toy-32").replace(snapshot_kimg=1e9), data, out_dir=None, progress=False)
+budget = 40.0  # seconds
 grids, seen = [], []
-for target_kimg in (1, 3, 6, 9):
-    while trainer.nimg < target_kimg * 1000:
+t0 = time.perf_counter()
+for quarter in (1, 2, 3, 4):
+    while time.perf_counter() - t0 < budget * quarter / 4:
         trainer.step()
     ph = trainer.phase()
     grids.append(trainer.sample_grid())
-    seen.append(f"kimg {trainer.nimg / 1000:.1f}: {ph.resolution} px, alpha {ph.alpha:.2f}")
+    seen.append(f"{budget * quarter / 4:.0f} s, kimg {trainer.nimg / 1000:.1f}: {ph.resolution} px, "
+                f"alpha {ph.alpha:.2f}")
 fig, axes = plt.subplots(1, len(grids), figsize=(3.2 * len(grids), 3.4))
 for ax, im, title in zip(axes, grids, seen):
     ax.imshow(im)

@@ -213,7 +213,9 @@ print("W more separable than Z:", ls_w < ls_z)
 # %%
 out = metrics.run.compute_metrics(G, "fid,kid,ppl_wend", dataset=reals, num=500, ppl_distance="toy",
                                   progress=False)
-print({k: round(v, 3) for k, v in out["metrics"].items()})
+# PPL divides image differences by eps^2 = 1e-8, so the last bits of float32 rounding (which differ between
+# CPUs) reach its third decimal: one decimal is what it can say
+print({k: round(v, 1 if k.startswith("ppl") else 3) for k, v in out["metrics"].items()})
 
 # %% [markdown]
 # ## Your turn
