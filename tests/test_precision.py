@@ -22,8 +22,13 @@ X86 = platform.machine().lower() in ("x86_64", "amd64", "x86", "i386", "i686")
 
 @pytest.fixture(autouse=True)
 def _clean(monkeypatch, tmp_path):
-    """No STYLEGAN_EDU_BF16 from the caller, the verdict cache in tmp_path, no verdicts remembered in-process."""
+    """No STYLEGAN_EDU_BF16 from the caller, the verdict cache in tmp_path, no verdicts remembered in-process.
+
+    The ISA variables (CI sets them) only key the cache inside this process (torch read them at import), so
+    they are cleared too: the tests set them where they need them."""
     monkeypatch.delenv(precision.DISABLE_ENV, raising=False)
+    for name in precision._ISA_ENV:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(precision, "_memo", {})
 
