@@ -11,6 +11,7 @@ import io
 import torch
 from PIL import Image
 
+from stylegan_edu.checks import check_number, check_psi, check_seed
 from stylegan_edu.generator import Generator
 from stylegan_edu.mixing import mix_ws, seed_styles
 from stylegan_edu.viz import image_grid
@@ -22,14 +23,19 @@ def render_mix(G: Generator, seed_a: int, seed_b: int, layers, psi: float = 0.7,
     """[face A | face B | A with the styles of `layers` from B], side by side, each `size` px wide.
 
     Noise uses the model's fixed noise images scaled by `noise` (0 = none), so only the controls change the
-    picture. `layers`: style-layer indices (an empty list gives A again).
+    picture. `layers`: style-layer indices (an empty list gives A again). seed_a, seed_b: integers in
+    [0, 2**32 - 1]; psi: a finite number in [-2, 2]; noise: a finite number >= 0; size: 1 to 4096 px.
     """
+    seed_a, seed_b = check_seed("seed_a", seed_a), check_seed("seed_b", seed_b)
+    psi = check_psi(psi)
+    noise = check_number("noise", noise, 0)
+    size = check_number("size", size, 1, 4096, integer=True)
     layers = sorted(set(int(i) for i in layers))
     if any(not 0 <= i < G.num_layers for i in layers):
         raise ValueError(f"layers must lie in 0-{G.num_layers - 1}, got {layers}")
-    ws = seed_styles(G, [int(seed_a), int(seed_b)], float(psi))
+    ws = seed_styles(G, [seed_a, seed_b], psi)
     mixed = mix_ws(ws[:1], ws[1:], layers)
-    imgs = G.synthesis(torch.cat([ws, mixed]), noise_mode="const", noise_strength=float(noise))
+    imgs = G.synthesis(torch.cat([ws, mixed]), noise_mode="const", noise_strength=noise)
     return image_grid(imgs, columns=3, upscale_to=size)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
+from stylegan_edu.checks import check_number, check_psi, check_seed
 from stylegan_edu.configs import ModelConfig, get_config
 from stylegan_edu.mapping import MappingNetwork
 from stylegan_edu.synthesis import SynthesisNetwork, check_resolution
@@ -32,7 +33,10 @@ def mix_styles(ws1: torch.Tensor, ws2: torch.Tensor, crossover: int) -> torch.Te
 
 
 def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | None) -> torch.Tensor:
-    """The truncation trick in W: layers < cutoff move to w_avg + psi * (w - w_avg); others unchanged."""
+    """The truncation trick in W: layers < cutoff move to w_avg + psi * (w - w_avg); others unchanged.
+
+    psi: a finite number in [-2, 2] (1 = none, 0 = the average face, negative = the "anti-face")."""
+    psi = check_psi(psi)
     num_layers = ws.shape[1]
     cutoff = num_layers if cutoff is None else cutoff
     layer = torch.arange(num_layers, device=ws.device).view(1, -1, 1)
@@ -43,7 +47,7 @@ def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | No
 
 def z_from_seeds(seeds: Iterable[int], latent_size: int, device=None) -> torch.Tensor:
     """One z per seed, drawn on the CPU so a seed gives the same face on every device."""
-    zs = [torch.randn(latent_size, generator=torch.Generator().manual_seed(int(s))) for s in seeds]
+    zs = [torch.randn(latent_size, generator=torch.Generator().manual_seed(check_seed("seed", s))) for s in seeds]
     return torch.stack(zs).to(device)
 
 
@@ -83,7 +87,8 @@ class Generator(nn.Module):
         """Generate images.
 
         resolution, alpha: progressive growing (default: full resolution, alpha 1).
-        truncation_psi: 1 means no truncation (training, metrics); the config's 0.7 is for sampling.
+        truncation_psi: 1 means no truncation (training, metrics); the config's 0.7 is for sampling. A finite
+            number in [-2, 2] (ValueError otherwise); style_mixing_prob (as alpha) must lie in [0, 1].
         truncation_cutoff: layers truncated; None takes the config's (8 for the paper's model).
         z_mix, crossover: style mixing with a second latent; crossover None draws it at random.
         style_mixing_prob: the training regulariser: with this probability mix with a fresh random z.
@@ -91,6 +96,8 @@ class Generator(nn.Module):
         noise_mode / noise_strength / noise: see SynthesisNetwork.forward.
         return_features: also return a dict with z, w, ws, each layer's feature map, style and RGB.
         """
+        truncation_psi = check_psi(truncation_psi, "truncation_psi")
+        style_mixing_prob = check_number("style_mixing_prob", style_mixing_prob, 0, 1)
         resolution = self.cfg.resolution if resolution is None else resolution
         check_resolution(resolution, self.cfg.resolution)
         w = self.mapping(z)

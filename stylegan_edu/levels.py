@@ -64,6 +64,8 @@ from collections.abc import Sequence
 
 import torch
 
+from stylegan_edu.checks import check_number, check_psi, check_seed
+from stylegan_edu.cli_types import positive_int, seed_int, truncation_psi
 from stylegan_edu.configs import LEVELS
 
 MIN_ACCURACY = 0.8  # reader's validation accuracy an attribute needs to be used
@@ -109,10 +111,12 @@ def level_separation(G, reader, num_pairs: int = 500, seed: int = 0, batch_size:
     from stylegan_edu.generator import broadcast, truncate
     from stylegan_edu.mixing import mix_ws
 
-    if num_pairs < 1:
-        raise ValueError(f"num_pairs must be at least 1, got {num_pairs}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    num_pairs = check_number("num_pairs", num_pairs, 1, integer=True)
+    batch_size = check_number("batch_size", batch_size, 1, integer=True)
+    seed = check_seed("seed", seed)
+    psi = check_psi(psi)
+    min_difference = check_number("min_difference", min_difference, 0)
+    min_accuracy = check_number("min_accuracy", min_accuracy, 0, 1)
     names = list(attributes) if attributes is not None else _default_attributes(reader, min_accuracy)
     unknown = [n for n in names if n not in ATTRIBUTE_NAMES]
     if unknown or not names:
@@ -230,10 +234,10 @@ def add_parser(subparsers) -> None:
                     "object with --json.")
     p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
                    help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
-    p.add_argument("--pairs", type=int, default=500, help="random (A, B) pairs (default 500)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the pairs (default 0)")
-    p.add_argument("--psi", type=float, default=1.0, help="truncation psi (default 1 = none)")
-    p.add_argument("--batch", type=int, default=50, help="images rendered at once (default 50)")
+    p.add_argument("--pairs", type=positive_int(), default=500, help="random (A, B) pairs (default 500)")
+    p.add_argument("--seed", type=seed_int(), default=0, help="seed of the pairs, in [0, 2**32-1] (default 0)")
+    p.add_argument("--psi", type=truncation_psi(), default=1.0, help="truncation psi in [-2, 2] (default 1 = none)")
+    p.add_argument("--batch", type=positive_int(), default=50, help="images rendered at once (default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

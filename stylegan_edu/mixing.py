@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from stylegan_edu.checks import check_psi
 from stylegan_edu.configs import LEVELS, ModelConfig
 from stylegan_edu.generator import Generator, broadcast, truncate, z_from_seeds
 
@@ -46,7 +47,9 @@ def style_mixing_grid(G: Generator, row_seeds: list[int], col_seeds: list[int], 
 
     Top row: the column faces (the style sources). Left column: the row faces. Cell (r, c): the row face
     with the styles of `layers` taken from column face c. The top-left corner is left blank (white).
+    psi: a finite number in [-2, 2]; seeds: integers in [0, 2**32 - 1] (ValueError otherwise).
     """
+    psi = check_psi(psi)
     ws = seed_styles(G, list(row_seeds) + list(col_seeds), psi)
     ws_rows, ws_cols = ws[: len(row_seeds)], ws[len(row_seeds):]
     R, C = len(row_seeds), len(col_seeds)

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import torch
 
+from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
+
 
 def _add_common(p) -> None:
     p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
                    help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
-    p.add_argument("--psi", type=float, default=0.7, help="truncation psi (1 = none; default 0.7)")
+    p.add_argument("--psi", type=truncation_psi(), default=0.7,
+                   help="truncation psi in [-2, 2] (1 = none; default 0.7)")
     p.add_argument("--noise", choices=("const", "random", "none"), default="const",
                    help="noise inputs: the stored fixed images (default), fresh random ones, or none")
     p.add_argument("--out", required=True, metavar="PNG")
@@ -21,8 +24,9 @@ def add_parser(subparsers) -> None:
     g = subparsers.add_parser("generate", help="a grid of faces from seeds",
                               description="Generate one face per seed with a trained generator and save a grid.")
     _add_common(g)
-    g.add_argument("--seeds", default="0-15", help="e.g. 0-15 or 1,5,9 (default 0-15)")
-    g.add_argument("--columns", type=int, default=None)
+    g.add_argument("--seeds", type=seed_list(), default="0-15",
+                   help="e.g. 0-15 or 1,5,9, each in [0, 2**32-1] (default 0-15)")
+    g.add_argument("--columns", type=positive_int(), default=None)
     g.set_defaults(func=_generate)
 
     m = subparsers.add_parser(
@@ -30,8 +34,9 @@ def add_parser(subparsers) -> None:
         description="Top row: the --cols faces; left column: the --rows faces; each cell is its row's face with "
                     "the styles of --levels copied from its column's face.")
     _add_common(m)
-    m.add_argument("--rows", required=True, help="seeds of the row faces, e.g. 1,2,3")
-    m.add_argument("--cols", required=True, help="seeds of the column faces (style sources), e.g. 4,5,6")
+    m.add_argument("--rows", type=seed_list(), required=True, help="seeds of the row faces, e.g. 1,2,3")
+    m.add_argument("--cols", type=seed_list(), required=True,
+                   help="seeds of the column faces (style sources), e.g. 4,5,6")
     m.add_argument("--levels", default="coarse",
                    help="styles taken from the column face: coarse, middle, fine, a list, or layers like 0-3")
     m.set_defaults(func=_mix)
@@ -57,16 +62,6 @@ def _load(args):
         raise UsageError(str(e)) from None
 
 
-def _seeds(text: str, what: str) -> list[int]:
-    from stylegan_edu.cli import UsageError
-    from stylegan_edu.data.grid import parse_seeds
-
-    try:
-        return parse_seeds(text)
-    except ValueError as e:
-        raise UsageError(f"{what}: {e}") from None
-
-
 def _save(img, out: str) -> int:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     img.save(out)
@@ -79,7 +74,7 @@ def _generate(args) -> int:
     from stylegan_edu.generator import z_from_seeds
     from stylegan_edu.viz import image_grid
 
-    seeds = _seeds(args.seeds, "--seeds")
+    seeds = args.seeds  # a list: parsed and checked by argparse
     G = _load(args)
     z = z_from_seeds(seeds, G.cfg.latent_size, G.w_avg.device)
     imgs = torch.cat([G(zb, truncation_psi=args.psi, noise_mode=args.noise) for zb in z.split(32)])
@@ -91,7 +86,7 @@ def _mix(args) -> int:
     from stylegan_edu.mixing import parse_layers, style_mixing_grid
     from stylegan_edu.viz import image_grid
 
-    rows, cols = _seeds(args.rows, "--rows"), _seeds(args.cols, "--cols")
+    rows, cols = args.rows, args.cols
     G = _load(args)
     try:
         layers = parse_layers(args.levels, G.cfg)

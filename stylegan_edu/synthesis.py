@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from stylegan_edu.checks import check_number
 from stylegan_edu.configs import ModelConfig
 from stylegan_edu.layers import (Bias, EqualizedConv2d, NoiseInjection, StyleAffine, instance_norm,
                                  leaky_relu, style_modulate)
@@ -188,9 +189,10 @@ def check_resolution(resolution: int, max_resolution: int) -> int:
 
 
 def _per_layer(value, num_layers: int, name: str) -> list[float]:
+    """One finite number >= 0, or one per layer (ValueError otherwise)."""
     if isinstance(value, (int, float)):
-        return [float(value)] * num_layers
-    values = [float(v) for v in value]
+        return [check_number(name, value, 0)] * num_layers
+    values = [check_number(name, v, 0) for v in value]
     if len(values) != num_layers:
         raise ValueError(f"{name} needs 1 or {num_layers} values, got {len(values)}")
     return values

@@ -306,7 +306,7 @@ def test_cli_minutes_stops_with_a_snapshot(toy_data, tmp_path):
     snaps = list_snapshots(run)
     assert len(snaps) == 1 and 0 < load_snapshot(snaps[0])["progress"]["nimg"] < 100_000
     r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r2"), "--minutes", "0")
-    assert r.returncode == 2 and "--minutes must be positive" in r.stderr
+    assert r.returncode == 2 and "argument --minutes: must be a positive finite number (> 0)" in r.stderr
 
 
 def test_cli_bad_resume_file_is_one_line_error(toy_data, tmp_path):

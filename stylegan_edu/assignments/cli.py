@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from stylegan_edu.cli_types import positive_int
+
 
 def add_parser(subparsers) -> None:
     from stylegan_edu.assignments import CELL_TIMEOUT
@@ -26,7 +28,8 @@ def add_parser(subparsers) -> None:
                    help="also run the instructor's hidden tests (needs the instructor version)")
     c.add_argument("--source", default=None, metavar="DIR",
                    help="folder with the instructor versions <name>/<name>.ipynb (default: assignments/source)")
-    c.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help=f"seconds per cell (default {CELL_TIMEOUT})")
+    c.add_argument("--timeout", type=positive_int(), default=CELL_TIMEOUT,
+                   help=f"seconds per cell, >= 1 (default {CELL_TIMEOUT})")
     c.set_defaults(func=_check)
 
     r = sub.add_parser("release", help="regenerate the student versions with nbgrader's preprocessors",

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from stylegan_edu.checks import number_problem
+
 CACHE_FORMAT = 1
 MANIFEST = "manifest.json"
 ATTRIBUTES_FILE = "attributes.npy"
@@ -44,8 +46,8 @@ def default_cache_root() -> Path:
 
 def check_resolution(resolution: int, largest: int | None = None) -> int:
     """A power of two from 4 (up to `largest`), or a DataError."""
-    r = int(resolution)
-    if r != resolution or r < 4 or r & (r - 1):
+    bad, r = number_problem(resolution, 4, integer=True)
+    if bad or r & (r - 1):
         raise DataError(f"resolution must be a power of two of at least 4, got {resolution}")
     if largest is not None and r > largest:
         raise DataError(f"resolution must be at most {largest}, got {resolution}")

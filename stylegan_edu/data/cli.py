@@ -6,6 +6,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from stylegan_edu.cli_types import positive_int, power_of_two, seed_list
+
 
 def add_parser(subparsers) -> None:
     data = subparsers.add_parser(
@@ -22,11 +24,12 @@ def add_parser(subparsers) -> None:
         description="Render ToyFaces 0..N-1 at RESOLUTION and every smaller power of two into a cache folder. "
         "A cache that already matches is reused.",
     )
-    p.add_argument("--n", type=int, default=30000, help="number of faces (default 30000)")
-    p.add_argument("--resolution", type=int, default=64, help="top resolution, a power of two 4..128 (default 64)")
+    p.add_argument("--n", type=positive_int(), default=30000, help="number of faces (default 30000)")
+    p.add_argument("--resolution", type=power_of_two(4, 128), default=64,
+                   help="top resolution, a power of two 4..128 (default 64)")
     p.add_argument("--out", type=Path, help="dataset folder (default: data/cache/toyfaces-nN-rRES, or under "
                    "$STYLEGAN_EDU_CACHE)")  # fmt: skip
-    p.add_argument("--workers", type=int, default=2, help="processes drawing faces (default 2)")
+    p.add_argument("--workers", type=positive_int(), default=2, help="processes drawing faces (default 2)")
     p.set_defaults(func=_toyfaces)
 
     p = sub.add_parser(
@@ -35,10 +38,11 @@ def add_parser(subparsers) -> None:
         description="Draw ToyFaces into a PNG grid, each captioned with its attributes by scale "
         "(C coarse, M middle, F fine).",
     )
-    p.add_argument("--seeds", default="0-15", help="seeds like 0-15 or 1,5,9 (default 0-15)")
+    p.add_argument("--seeds", type=seed_list(), default="0-15", help="seeds like 0-15 or 1,5,9 (default 0-15)")
     p.add_argument("--out", type=Path, default=Path("toyfaces_grid.png"), help="PNG file to write")
-    p.add_argument("--size", type=int, default=128, help="face size in pixels, a power of two 4..128 (default 128)")
-    p.add_argument("--columns", type=int, help="faces per row (default: a square grid)")
+    p.add_argument("--size", type=power_of_two(4, 128), default=128,
+                   help="face size in pixels, a power of two 4..128 (default 128)")
+    p.add_argument("--columns", type=positive_int(), help="faces per row (default: a square grid)")
     p.add_argument("--no-captions", dest="captions", action="store_false", help="faces only")
     p.set_defaults(func=_grid)
 
@@ -50,9 +54,10 @@ def add_parser(subparsers) -> None:
         "and listed in one warning.",
     )
     p.add_argument("src", type=Path, metavar="SRC_DIR", help="folder of images (searched recursively)")
-    p.add_argument("--resolution", type=int, default=128, help="top resolution, a power of two >= 4 (default 128)")
+    p.add_argument("--resolution", type=power_of_two(4, 1024), default=128,
+                   help="top resolution, a power of two 4..1024 (default 128)")
     p.add_argument("--out", type=Path, help="dataset folder (default: data/cache/<SRC_DIR name>-rRES)")
-    p.add_argument("--workers", type=int, default=2, help="processes decoding images (default 2)")
+    p.add_argument("--workers", type=positive_int(), default=2, help="processes decoding images (default 2)")
     p.set_defaults(func=_prepare)
 
 
@@ -83,11 +88,11 @@ def _toyfaces(args) -> int:
 
 def _grid(args) -> int:
     from stylegan_edu.data.cache import DataError, check_resolution
-    from stylegan_edu.data.grid import parse_seeds, toyfaces_grid
+    from stylegan_edu.data.grid import toyfaces_grid
     from stylegan_edu.data.toyfaces import NATIVE_SIZE
 
     try:
-        seeds = parse_seeds(args.seeds)
+        seeds = args.seeds  # a list: parsed and checked by argparse
         check_resolution(args.size, largest=NATIVE_SIZE)
     except (ValueError, DataError) as e:
         raise _usage(e) from None

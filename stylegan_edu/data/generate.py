@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from stylegan_edu.checks import number_problem
 from stylegan_edu.data import cache, toyfaces
 from stylegan_edu.data.cache import DataError
 
@@ -56,9 +57,10 @@ def build_toyfaces(
     when any of them changed. A folder holding anything else is never touched (DataError).
     """
     resolution = cache.check_resolution(resolution, largest=toyfaces.NATIVE_SIZE)
-    if int(n) != n or n < 1:
-        raise DataError(f"the number of images must be a positive integer, got {n}")
-    n = int(n)
+    bad, n_checked = number_problem(n, 1, integer=True)
+    if bad:
+        raise DataError(f"the number of images must be a positive integer (>= 1), got {n}")
+    n = n_checked
     folder = Path(out) if out is not None else toyfaces_folder(n, resolution)
     if toyfaces_cache_matches(folder, n, resolution):
         return folder

@@ -7,6 +7,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from stylegan_edu.checks import parse_seeds  # noqa: F401  (kept here: `data grid` and older code import it)
 from stylegan_edu.data import toyfaces
 
 # short labels so that a caption fits under a 128 px face
@@ -16,20 +17,6 @@ _SHORT = {
     "bangs": "bangs", "glasses": "glasses", "hair_part": "part", "skin_tone": "skin", "hair_color": "hcol",
     "background_hue": "bg", "light_x": "light", "freckles": "frk", "eye_color": "ecol",
 }  # fmt: skip
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'0-15' or '3,7,10-12' -> list of seeds (ValueError on anything else)."""
-    seeds = []
-    for part in text.split(","):
-        lo, sep, hi = part.strip().partition("-")
-        if not lo.isdigit() or (sep and not hi.isdigit()):
-            raise ValueError(f"seeds must look like 0-15 or 1,5,9, got {text!r}")
-        a, b = int(lo), int(hi) if sep else int(lo)
-        if b < a:
-            raise ValueError(f"empty seed range {part!r}")
-        seeds.extend(range(a, b + 1))
-    return seeds
 
 
 def caption(attrs: np.ndarray, fits=lambda line: len(line) <= 28) -> list[str]:

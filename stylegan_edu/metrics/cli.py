@@ -8,6 +8,8 @@ import time
 
 import torch
 
+from stylegan_edu.cli_types import number, seed_int
+
 
 def add_parser(subparsers) -> None:
     from stylegan_edu.metrics.run import FEATURES, METRICS, PPL_DISTANCES
@@ -21,9 +23,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
                    help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
     p.add_argument("--metrics", default="fid", help=f"comma-separated, from: {','.join(METRICS)} (default fid)")
-    p.add_argument("--num", type=int, default=50_000, help="samples per metric (official 50000)")
-    p.add_argument("--ppl-num", type=int, default=None, help="PPL pairs (default --num; official 100000)")
-    p.add_argument("--ls-num", type=int, default=None, help="separability samples (default --num; official 200000)")
+    p.add_argument("--num", type=number(2, integer=True), default=50_000,
+                   help="samples per metric, >= 2 (official 50000)")
+    p.add_argument("--ppl-num", type=number(2, integer=True), default=None,
+                   help="PPL pairs (default --num; official 100000)")
+    p.add_argument("--ls-num", type=number(2, integer=True), default=None,
+                   help="separability samples (default --num; official 200000)")
     p.add_argument("--features", choices=FEATURES, default="toy", help="feature network for fid/kid/pr")
     p.add_argument("--ppl-distance", choices=PPL_DISTANCES, default="auto",
                    help="lpips, toy, or auto = lpips when its weight files are found (default)")
@@ -31,8 +36,8 @@ def add_parser(subparsers) -> None:
                    help="folder or file of the standard weights (default: $STYLEGAN_EDU_WEIGHTS, then the cache)")
     p.add_argument("--data", default="toyfaces", metavar="DATA",
                    help="real images for fid/kid/pr: toyfaces (default) or a prepared dataset folder")
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch", type=number(2, integer=True), default=64, help="images at once, >= 2 (default 64)")
+    p.add_argument("--seed", type=seed_int(), default=0, help="in [0, 2**32-1] (default 0)")
     p.add_argument("--device", default=None)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_run)

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from stylegan_edu.checks import check_number, check_seed
+
 FEATURE_METRICS = ("fid", "kid", "pr")
 PPL_METRICS = ("ppl_zfull", "ppl_wfull", "ppl_zend", "ppl_wend")
 METRICS = FEATURE_METRICS + PPL_METRICS + ("ls",)
@@ -139,6 +141,11 @@ def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: st
     from stylegan_edu.metrics.precision_recall import precision_recall
     from stylegan_edu.metrics.separability import linear_separability
 
+    num = check_number("num", num, 2, integer=True)
+    ppl_num = None if ppl_num is None else check_number("ppl_num", ppl_num, 2, integer=True)
+    ls_num = None if ls_num is None else check_number("ls_num", ls_num, 2, integer=True)
+    batch_size = check_number("batch_size", batch_size, 1, integer=True)
+    seed = check_seed("seed", seed)
     metrics = parse_metrics(metrics)
     device = G.w_avg.device
     results, seconds, details = {}, {}, {}

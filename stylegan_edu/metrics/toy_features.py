@@ -365,15 +365,19 @@ def _keep_freed_memory() -> None:
 
 
 def main(argv=None) -> int:
+    from stylegan_edu.cli_types import positive_int, seed_int
+
     p = argparse.ArgumentParser(
         prog="python -m stylegan_edu.metrics.toy_features",
         description="Train the ToyFaces feature network used by the offline metrics (fid_toy, ...).")
     p.add_argument("--out", default=str(default_path()), help="output file (default: %(default)s)")
-    p.add_argument("--n", type=int, default=28000, help="training images, ToyFaces 0..n-1 (default: %(default)s)")
-    p.add_argument("--n-val", type=int, default=2000, help="validation images, the next ones (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=4, help="default: %(default)s")
-    p.add_argument("--batch-size", type=int, default=64, help="default: %(default)s")
-    p.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    p.add_argument("--n", type=positive_int(), default=28000,
+                   help="training images, ToyFaces 0..n-1 (default: %(default)s)")
+    p.add_argument("--n-val", type=positive_int(), default=2000,
+                   help="validation images, the next ones (default: %(default)s)")
+    p.add_argument("--epochs", type=positive_int(), default=4, help="default: %(default)s")
+    p.add_argument("--batch-size", type=positive_int(), default=64, help="default: %(default)s")
+    p.add_argument("--seed", type=seed_int(), default=0, help="default: %(default)s")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from stylegan_edu.precision import AMP_MODES
+from stylegan_edu.cli_types import positive_float, positive_int, seed_int
 from stylegan_edu.train.config import TRAIN_CONFIGS
 
 
@@ -23,11 +24,13 @@ def add_parser(subparsers) -> None:
     p.add_argument("--data", default="toyfaces", metavar="DATA",
                    help="'toyfaces' (built into the cache on first use) or a dataset folder made by "
                         "`stylegan-edu data prepare`")
-    p.add_argument("--toyfaces-n", type=int, default=30000, metavar="N", help="ToyFaces images (default 30000)")
+    p.add_argument("--toyfaces-n", type=positive_int(), default=30000, metavar="N",
+                   help="ToyFaces images (default 30000)")
     p.add_argument("--out", required=True, metavar="DIR", help="run folder")
-    p.add_argument("--kimg", type=float, default=None, help="train until this many thousand real images")
-    p.add_argument("--minutes", type=float, default=None,
-                   help="stop after this many minutes of training, with a snapshot (continue with --resume auto)")
+    p.add_argument("--kimg", type=positive_float(), default=None,
+                   help="train until this many thousand real images (> 0)")
+    p.add_argument("--minutes", type=positive_float(), default=None,
+                   help="stop after this many (> 0) minutes of training, with a snapshot (continue with --resume auto)")
     p.add_argument("--resume", default=None, metavar="auto|PATH",
                    help="'auto': continue from the newest snapshot in --out (a new run if none); or a file")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: cuda when available)")
@@ -36,10 +39,11 @@ def add_parser(subparsers) -> None:
                         "with native bf16; STYLEGAN_EDU_BF16=0 keeps auto off bf16)")
     p.add_argument("--channels-last", dest="channels_last", action="store_true", default=None)
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
-    p.add_argument("--snapshot-kimg", type=float, default=None, help="snapshot interval (default: the preset's)")
-    p.add_argument("--keep", type=int, default=None, help="snapshots to keep (default: the preset's)")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    p.add_argument("--snapshot-kimg", type=positive_float(), default=None,
+                   help="snapshot interval, > 0 (default: the preset's)")
+    p.add_argument("--keep", type=positive_int(), default=None, help="snapshots to keep, >= 1 (default: the preset's)")
+    p.add_argument("--seed", type=seed_int(), default=None, help="in [0, 2**32-1] (default: the preset's)")
+    p.add_argument("--threads", type=positive_int(), default=None, help="CPU threads for torch (>= 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -70,8 +74,6 @@ def run(args) -> int:
     from stylegan_edu.train.distributed import init_from_env
     from stylegan_edu.train.loop import Trainer, TrainingDiverged
 
-    if args.minutes is not None and not args.minutes > 0:
-        raise UsageError(f"--minutes must be positive, got {args.minutes}")
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from stylegan_edu.checks import check_number
 from stylegan_edu.configs import ModelConfig, get_config
 from stylegan_edu.data.fade import fade_in_reals
 from stylegan_edu.discriminator import Discriminator
@@ -289,7 +290,13 @@ class Trainer:
         Ctrl-C (SIGINT) or SIGTERM finishes the current step, writes a snapshot and returns "interrupted";
         a second Ctrl-C aborts at once. `max_seconds`: stop (with a snapshot) after this much wall time, e.g.
         for a lesson's few-minute run. Snapshots every `snapshot_kimg` and at the end.
+        total_kimg, max_seconds: finite numbers > 0 (or None); log_every: an integer >= 1 (ValueError otherwise).
         """
+        if total_kimg is not None:
+            total_kimg = check_number("total_kimg", total_kimg, 0, lo_open=True)
+        if max_seconds is not None:
+            max_seconds = check_number("max_seconds", max_seconds, 0, lo_open=True)
+        log_every = check_number("log_every", log_every, 1, integer=True)
         t_start = time.perf_counter()
         total = int(round((self.cfg.total_kimg if total_kimg is None else total_kimg) * 1000))
         snap_every = max(int(self.cfg.snapshot_kimg * 1000), 1)
