@@ -124,8 +124,9 @@ assert close(got, want), report("Mapping()(5 z) compared with Mapping()(z)", got
 #     adain(x, y_s, y_b) = (x - mean) / sqrt(var + eps) · (y_s + 1) + y_b
 #
 # with `x` of shape `[N, C, H, W]`, `y_s` and `y_b` of shape `[N, C]`, mean and variance per sample and
-# channel (the variance divides by H·W, not H·W − 1). The `+ 1` makes a freshly initialised style layer (whose
-# outputs are near 0) start close to the identity. Write `adain(x, y_s, y_b, eps=1e-8)`.
+# channel (the variance divides by H·W, not H·W − 1). The `+ 1` centres the scale at 1: a freshly initialised
+# style layer has random weights and zero biases, so its `y_s` is 0 only on average over w, and the scale
+# `y_s + 1` starts at 1 on average (not for every w) instead of 0. Write `adain(x, y_s, y_b, eps=1e-8)`.
 
 # %% solution id=adain_solution
 def adain(x, y_s, y_b, eps=1e-8):

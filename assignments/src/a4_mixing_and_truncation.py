@@ -91,7 +91,8 @@ assert unchanged, report("the inputs after mixing", "changed", "unchanged",
 #     w' = w_avg + ψ · (w − w_avg)
 #
 # ψ = 1 changes nothing, ψ = 0 gives every sample the average. StyleGAN applies it only to the layers
-# `0 … cutoff − 1` (the coarse ones, where the odd poses and shapes come from); `cutoff=None` means all layers.
+# `0 … cutoff − 1` (with the official cutoff 8: the coarse and middle layers, 4–32 px, where the odd poses,
+# shapes and features come from); `cutoff=None` means all layers.
 # Write `truncate_w(ws, w_avg, psi, cutoff)` for `ws` `[N, L, D]` and `w_avg` `[D]`, without changing `ws`.
 
 # %% solution id=truncate_w_solution
@@ -255,13 +256,13 @@ assert close(got[0], np.zeros(20), atol=1e-6), report("to_a when the mixed faces
 # ## Written answer (3 points)
 #
 # Truncation could also be done in Z, by shrinking z towards 0 before mapping. Why does StyleGAN truncate in
-# W, and why only in the coarse layers (those below the cutoff)?
+# W, and why only in the layers below the cutoff (with cutoff 8, the coarse and middle layers)?
 
 # %% [markdown] answer id=why_truncate_w points=3
 # *Model answer.* Shrinking z towards the origin of a Gaussian only moves it towards the most likely *latent*,
 # but the mapping is nonlinear, so **the image of the origin of Z need not be a typical face**, and regions
 # that the generator renders badly are not the ones far from the origin of Z. W is shaped by the mapping to
 # follow the data, so **its mean `w_avg` is close to an average, well-rendered face**, and moving towards it
-# removes the rare, badly learned extremes. The cutoff keeps truncation to the coarse layers, where the
-# unusual poses, shapes and layouts come from; **the fine layers keep their full range**, so colours and
-# details do not all become the same.
+# removes the rare, badly learned extremes. The cutoff keeps truncation to the coarse and middle layers
+# (0–7, 4–32 px), where the unusual poses, shapes, layouts and features come from; **the fine layers keep their
+# full range**, so colours and details do not all become the same.

@@ -27,7 +27,7 @@ from stylegan_edu.data import fade_in_reals, load_toyfaces
 from stylegan_edu.resample import upscale2d
 from stylegan_edu.train.config import get_train_config
 from stylegan_edu.train.loop import Trainer
-from stylegan_edu.train.schedule import phase_at
+from stylegan_edu.train.schedule import phase_at, resolution_ticks, schedule_level
 from stylegan_edu.viz import image_grid
 
 _ = torch.manual_seed(0)
@@ -100,7 +100,9 @@ assert dist_to_ring < 0.5 and dist_to_ring < start / 2
 #
 # Training time is counted in **kimg**, thousands of real images shown to D. Each resolution first trains
 # `stable_kimg` at α = 1, then the next resolution fades in over `fade_kimg`. Here is the `toy-32` preset
-# (8 → 16 → 32 px) and the official FFHQ one (8 → … → 1024 px).
+# (8 → 16 → 32 px) and the official FFHQ one (8 → … → 1024 px). The curve is log2 of the resolution: a flat
+# step is a stable phase, labelled with its resolution, and a ramp is a fade-in, which reaches the next
+# label when α = 1.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3))
@@ -108,8 +110,8 @@ for ax, name, final in ((axes[0], "toy-32", 32), (axes[1], "ffhq-1024", 1024)):
     cfg = get_train_config(name)
     kimg = np.linspace(0, min(cfg.total_kimg, 12 * (cfg.stable_kimg + cfg.fade_kimg)), 2000)
     phases = [phase_at(cfg, final, int(k * 1000)) for k in kimg]
-    ax.plot(kimg, [np.log2(p.resolution) - 1 + p.alpha for p in phases])
-    ax.set_yticks(range(2, int(np.log2(final)) + 1), [f"{2 ** (i + 1)}" for i in range(2, int(np.log2(final)) + 1)])
+    ax.plot(kimg, [schedule_level(p) for p in phases])  # log2(resolution), a ramp during a fade-in
+    ax.set_yticks(*resolution_ticks(cfg.start_resolution, final))
     ax.set_xlabel("kimg")
     ax.set_ylabel("resolution (fade-in shown as a ramp)")
     ax.set_title(f"{name}: stable {cfg.stable_kimg:g} kimg, fade {cfg.fade_kimg:g} kimg")

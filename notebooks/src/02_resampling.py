@@ -78,8 +78,10 @@ for mode in ("nearest", "blur", "bilinear"):
 print("all three upsampling modes match stylegan_edu.resample.upsample")
 
 # %% [markdown]
-# A 4×4 checkerboard made bigger shows the difference: nearest keeps hard blocky edges, the blur and bilinear
-# versions are smooth and look almost alike.
+# A 4×4 checkerboard made bigger shows the difference: nearest keeps hard blocky edges; the blur and bilinear
+# versions both melt it into soft grey squares of much lower contrast, alike inside but not at the border.
+# Bilinear repeats the edge pixels, so its corners and edges stay nearly black and white; the blur pads with
+# zeros (grey), so its border fades like the rest of the picture.
 
 # %%
 small = (torch.arange(4)[:, None] + torch.arange(4)[None, :]).remainder(2).float()[None, None] * 2 - 1

@@ -8,8 +8,11 @@
 #
 #     AdaIN(x, y) = (y_s + 1) · (x − μ(x)) / σ(x) + y_b        (per sample, per channel)
 #
-# The "+ 1" is a detail of the official code: the affine layer starts with zero bias, so at the start of
-# training every style is the identity scale 1. Because the normalisation wipes out the previous
+# The "+ 1" is a detail of the official code. At the start of training the affine layer's weights are random
+# (standard normal, scaled at run time by 1/√(w size), gain 1) and only its biases are zero, so y_s is a
+# random projection of w, about as large as w's entries: the scale y_s + 1 is 1 on average over w, not 1 for
+# every w. Without the "+ 1" it would be 0 on average and the layer would start by scaling its features to
+# nearly nothing. Because the normalisation wipes out the previous
 # statistics, each style controls its own layer only, until the next AdaIN overwrites it. That locality is
 # what makes style mixing (lesson 06) work.
 
@@ -96,9 +99,10 @@ torch.testing.assert_close(info["features"][4].mean(dim=(2, 3)), info["styles"][
 print("layer 4's channel means are its y_b")
 
 # %% [markdown]
-# Swap one layer's style between the two faces and see what changes. Each row: the face of seed 5 with the
-# style of one resolution (both of its layers) taken from seed 9. Low layers move the head; high layers change
-# colours only.
+# Swap one resolution's styles between the two faces and see what changes. The row shows seed 5, seed 9, then
+# five times the face of seed 5 with the style of one resolution (both of its layers) taken from seed 9.
+# The 4 px styles redraw the head's outline and hair; the 8–32 px ones change smaller parts of the face and
+# hair; the 64 px ones leave the face as it was and bring only seed 9's purple background.
 
 # %%
 with torch.no_grad():

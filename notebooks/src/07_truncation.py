@@ -7,13 +7,14 @@
 #
 #     w' = w_avg + ψ · (w − w_avg)
 #
-# ψ = 1 leaves w alone, ψ = 0 gives the "average face" w_avg for every seed, and a negative ψ jumps to the
-# opposite side of the average: the "anti-face" of the paper's figure 8, with the opposite pose, hair and
-# colours. Because W is smooth (lesson 03) this works far better in W than in Z.
+# ψ = 1 leaves w alone, ψ = 0 puts every seed at w_avg, the "average face", and a negative ψ jumps to the
+# opposite side of the average: the "anti-face" of the paper's figure 8. Because W is smooth (lesson 03) this
+# works far better in W than in Z.
 #
 # w_avg is not computed after training: the generator tracks it as a moving average of the w it sees while
 # training. The official code also truncates only the first 8 layers (the coarse and middle ones), so the
-# fine details keep their variety; on ToyFaces that cutoff is `G.cfg.truncation_cutoff`.
+# fine details keep their variety; on ToyFaces that cutoff is `G.cfg.truncation_cutoff`, also 8: layers 0–7
+# (4–32 px) are truncated, the two 64 px layers 8 and 9 keep each seed's own w.
 
 # %%
 import matplotlib.pyplot as plt
@@ -53,7 +54,7 @@ print("my_truncate matches stylegan_edu.generator.truncate")
 # %% [markdown]
 # ## 2 · The paper's figure 8: ψ from 1 to −1
 #
-# Each row is one seed; the middle column (ψ = 0) is the same average face in every row.
+# Each row is one seed. Only layers 0–7 are truncated, so what the 64 px layers draw stays the seed's own.
 
 # %%
 psis = [1.0, 0.75, 0.5, 0.25, 0.0, -0.25, -0.5, -0.75, -1.0]
@@ -64,10 +65,16 @@ print("psi:", psis)
 image_grid(grid, columns=len(psis), upscale_to=80)
 
 # %% [markdown]
+# At ψ = 0 (the middle column) the rows converge on one head, centred and facing forward with the same bob of
+# hair, but not on one picture: the first row keeps its purple background and the others their blue one. At
+# negative ψ the heads turn and shift to the other side, and some break up, while each row keeps its
+# background: the colours drawn by the untruncated 64 px layers do not flip.
+
+# %% [markdown]
 # ## 3 · What truncation does to the attributes
 #
-# Read the attributes of 256 faces at several ψ. As ψ shrinks the spread of every attribute shrinks with
-# it (less variety); at ψ = −1 the attributes flip to the other side of the average (the anti-face).
+# Read the attributes of 256 faces at several ψ. As ψ shrinks the mean spread of the attributes shrinks with
+# it (less variety), but not to 0; at ψ = −1 the pose flips to the other side of the average (the anti-face).
 
 # %%
 reader = load_toy_features()
@@ -86,6 +93,10 @@ assert spread[0.0] < spread[0.7] < spread[1.0] + 1e-6
 yaw = ATTRIBUTE_NAMES.index("yaw")
 corr = np.corrcoef(base[:, yaw], flips[-1.0][:, yaw])[0, 1]
 print(f"correlation of the head turn at psi = 1 and psi = -1: {corr:+.2f} (negative: the anti-face turns the other way)")
+kept = {a: (flips[0.0][:, i].std() / base[:, i].std()).item() for i, a in enumerate(ATTRIBUTE_NAMES)}
+print("spread left at psi = 0, as a share of psi = 1:",
+      ", ".join(f"{a} {kept[a]:.2f}" for a in ("pos_x", "yaw", "skin_tone", "hair_color", "background_hue")))
+assert kept["background_hue"] > 0.5 > kept["pos_x"]
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
 left.plot(list(spread), list(spread.values()), "o-")
@@ -94,6 +105,11 @@ right.scatter(base[:, yaw], flips[-1.0][:, yaw], s=6)
 right.set(xlabel="head turn at ψ = 1", ylabel="head turn at ψ = −1", title="the anti-face turns the other way")
 plt.tight_layout()
 plt.show()
+
+# %% [markdown]
+# At ψ = 0 the head's place and turn keep under a tenth of their spread, but the background hue keeps all of
+# it and the hair colour nine tenths: the 64 px layers, which are not truncated, draw them. The skin tone
+# keeps about half. That remainder is why the mean spread at ψ = 0 stays well above 0.
 
 # %% [markdown]
 # ## 4 · Why truncate in W rather than Z?

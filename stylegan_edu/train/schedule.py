@@ -41,3 +41,15 @@ def phase_at(cfg: TrainConfig, final_resolution: int, nimg: int) -> Phase:
     resolution = final_resolution // 2 ** math.floor(lod)
     alpha = 1.0 - (lod - math.floor(lod))
     return Phase(kimg, lod, resolution, alpha, cfg.batch_at(resolution), cfg.lr_at(resolution))
+
+
+def schedule_level(phase: Phase) -> float:
+    """A phase as one number for plotting: log2(resolution) when stable, a ramp from log2(resolution) - 1
+    up to log2(resolution) while `resolution` fades in. Plot it with `resolution_ticks`."""
+    return math.log2(phase.resolution) - 1 + phase.alpha
+
+
+def resolution_ticks(start_resolution: int, final_resolution: int) -> tuple[list[int], list[str]]:
+    """Tick positions and labels for a `schedule_level` axis: at height log2(r) the label is r itself."""
+    levels = list(range(int(math.log2(start_resolution)), int(math.log2(final_resolution)) + 1))
+    return levels, [str(2 ** level) for level in levels]
