@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from stylegan_edu.errors import UsageError  # noqa: F401 (raised by the subcommands)
+
 # module path -> the function that adds its subparser(s)
 _SUBCOMMANDS = [
     "stylegan_edu.info",
@@ -21,10 +23,6 @@ _SUBCOMMANDS = [
     "stylegan_edu.levels",
     "stylegan_edu.assignments.cli",
 ]
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -55,7 +55,7 @@ def format_summary(s: dict) -> str:
 
 
 def _run(args) -> int:
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
 
     if args.config not in CONFIGS:
         raise UsageError(f"unknown config {args.config!r}; choose one of: {', '.join(CONFIGS)}")

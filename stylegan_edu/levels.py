@@ -245,7 +245,7 @@ def add_parser(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.toy_features import ToyFeaturesError, load_toy_features
     from stylegan_edu.sample_cli import _load
 

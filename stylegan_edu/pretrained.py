@@ -29,7 +29,8 @@ def pretrained_dir() -> Path:
 
 def export_generator(snapshot: Path | str, out: Path | str) -> Path:
     """Write the EMA generator of a training snapshot as a small stand-alone file."""
-    from stylegan_edu.train.checkpoint import atomic_save, load_snapshot
+    from stylegan_edu.files import atomic_save
+    from stylegan_edu.train.checkpoint import load_snapshot
 
     state = load_snapshot(snapshot)
     info = {"kimg": state["progress"]["nimg"] / 1000, "train_config": state["train_config"]}

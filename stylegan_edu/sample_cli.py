@@ -51,7 +51,7 @@ def add_parser(subparsers) -> None:
 
 
 def _load(args):
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
     from stylegan_edu.pretrained import SHIPPED, load, load_generator
     from stylegan_edu.train.checkpoint import CheckpointError
 
@@ -82,7 +82,7 @@ def _generate(args) -> int:
 
 
 def _mix(args) -> int:
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
     from stylegan_edu.mixing import parse_layers, style_mixing_grid
     from stylegan_edu.viz import image_grid
 
@@ -97,7 +97,7 @@ def _mix(args) -> int:
 
 
 def _export(args) -> int:
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
     from stylegan_edu.pretrained import export_generator
     from stylegan_edu.train.checkpoint import CheckpointError
 

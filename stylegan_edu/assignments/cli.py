@@ -50,7 +50,7 @@ def add_parser(subparsers) -> None:
 
 def _select(args) -> list[str]:
     from stylegan_edu.assignments import select
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
 
     try:
         return select(args.names)
@@ -60,7 +60,7 @@ def _select(args) -> list[str]:
 
 def _check(args) -> int:
     from stylegan_edu.assignments.check import check_notebook
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
 
     if args.timeout < 1:
         raise UsageError("--timeout must be at least 1 second")
@@ -74,7 +74,7 @@ def _check(args) -> int:
 
 def _release(args) -> int:
     from stylegan_edu.assignments import release as rel
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
 
     names = _select(args)
     try:
@@ -110,7 +110,7 @@ def _build(args) -> int:
             t0 = time.perf_counter()
             build(text, out, execute=not args.no_execute)
         except SourceError as e:
-            from stylegan_edu.cli import UsageError
+            from stylegan_edu.errors import UsageError
 
             raise UsageError(f"{Path(text).name}: {e}") from None
         print(f"wrote {out.relative_to(ROOT)} ({time.perf_counter() - t0:.0f} s)")

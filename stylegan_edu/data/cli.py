@@ -67,7 +67,7 @@ def _help(parser) -> int:
 
 
 def _usage(e: Exception):
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
 
     return UsageError(str(e))
 

@@ -44,7 +44,7 @@ def add_parser(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.run import FEATURE_METRICS, compute_metrics, parse_metrics
     from stylegan_edu.metrics.weights import WeightsError
     from stylegan_edu.sample_cli import _load

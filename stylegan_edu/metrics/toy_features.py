@@ -264,7 +264,7 @@ def train_toy_features(
     wall time), which is also stored in the file.
     """
     from stylegan_edu.data.dataset import load_toyfaces
-    from stylegan_edu.train.checkpoint import atomic_save
+    from stylegan_edu.files import atomic_save
 
     t0 = time.time()
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))

@@ -49,7 +49,7 @@ def add_parser(subparsers) -> None:
 
 
 def _open_data(args, resolution: int, dist_info):
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
     from stylegan_edu.data import DataError, load_toyfaces, open_dataset
 
     try:
@@ -67,7 +67,7 @@ def _open_data(args, resolution: int, dist_info):
 
 
 def run(args) -> int:
-    from stylegan_edu.cli import UsageError
+    from stylegan_edu.errors import UsageError
     from stylegan_edu.configs import ModelConfig
     from stylegan_edu.train.checkpoint import CheckpointError, latest_snapshot, list_snapshots, load_snapshot
     from stylegan_edu.train.config import TrainConfig, get_train_config
