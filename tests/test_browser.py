@@ -6,8 +6,9 @@ change. The time from the click to the new picture (kernel callback + comm round
 the page and printed. A screenshot is saved under $STYLEGAN_EDU_ARTIFACTS (default: artifacts/) and its path
 printed in the test summary.
 
-Needs Chromium (`apt-get install chromium`; `.ci/run` installs it). Without it the test is skipped, unless
-STYLEGAN_EDU_REQUIRE_BROWSER=1 (set by `.ci/run`), which turns the skip into a failure.
+Needs Chromium (`apt-get install chromium`; `.ci/run` installs it) and Playwright (the dev extra). Without
+either the test is skipped, unless STYLEGAN_EDU_REQUIRE_BROWSER=1 (set by `.ci/run`), which turns the skip
+into a failure.
 """
 
 from __future__ import annotations
@@ -51,13 +52,20 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def browser_path():
+    required = os.environ.get("STYLEGAN_EDU_REQUIRE_BROWSER") == "1"  # CI: a missing piece is a failure
     path = _chromium()
     if path is None:
         message = "Chromium not found: install it with `apt-get install chromium` (.ci/run does)"
-        if os.environ.get("STYLEGAN_EDU_REQUIRE_BROWSER") == "1":
+        if required:
             pytest.fail(message)
         pytest.skip(message)
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        message = "Playwright not installed: pip install playwright (in the dev extra)"
+        if required:
+            pytest.fail(message)
+        pytest.skip(message)
     return path
 
 
