@@ -249,10 +249,6 @@ def _run(args) -> int:
     from stylegan_edu.metrics.toy_features import ToyFeaturesError, load_toy_features
     from stylegan_edu.sample_cli import _load
 
-    if args.pairs < 1:
-        raise UsageError("--pairs must be at least 1")
-    if args.batch < 1:
-        raise UsageError("--batch must be at least 1")
     G = _load(args)
     try:
         reader = load_toy_features(device=G.w_avg.device)

@@ -76,8 +76,6 @@ def _toyfaces(args) -> int:
     from stylegan_edu.data.cache import DataError
     from stylegan_edu.data.generate import build_toyfaces
 
-    if args.workers < 1:
-        raise _usage(ValueError(f"--workers must be at least 1, got {args.workers}"))
     try:
         folder = build_toyfaces(args.n, args.resolution, args.out, workers=args.workers, progress=True)
     except DataError as e:
@@ -111,8 +109,6 @@ def _prepare(args) -> int:
     from stylegan_edu.data.cache import DataError
     from stylegan_edu.data.folder import SkippedImagesWarning, prepare_folder
 
-    if args.workers < 1:
-        raise _usage(ValueError(f"--workers must be at least 1, got {args.workers}"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SkippedImagesWarning)
         try:

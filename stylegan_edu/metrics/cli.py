@@ -6,8 +6,6 @@ import json
 import sys
 import time
 
-import torch
-
 from stylegan_edu.cli_types import number, seed_int
 
 
@@ -53,9 +51,6 @@ def _run(args) -> int:
         names = parse_metrics(args.metrics)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    for flag in ("num", "batch"):
-        if getattr(args, flag) < 2:
-            raise UsageError(f"--{flag} must be at least 2")
     G = _load(args)
     dataset = None
     if any(m in FEATURE_METRICS for m in names):
