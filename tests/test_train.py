@@ -77,6 +77,19 @@ def test_train_config_roundtrip_and_errors():
         get_train_config("nope")
 
 
+def test_set_overrides_change_one_setting_with_its_type():
+    base = get_train_config("toy-64")
+    cfg = base.with_overrides(["lr_base=0.001", 'minibatch={"8": 32, "64": 32}', "r1-gamma=10", "mirror=false"])
+    assert (cfg.lr_base, cfg.minibatch, cfg.r1_gamma, cfg.mirror) == (0.001, {8: 32, 64: 32}, 10.0, False)
+    assert isinstance(cfg.r1_gamma, float) and cfg.replace(lr_base=base.lr_base, minibatch=base.minibatch,
+                                                          r1_gamma=base.r1_gamma, mirror=True) == base
+    for bad, msg in [("lr_base=fast", "--set lr_base: wants a float"), ("nokey", "--set wants KEY=VALUE"),
+                     ("gamma=10", "unknown training setting 'gamma'"), ("mirror=1", "--set mirror: wants a bool"),
+                     ("name=x", "unknown training setting 'name'"), ("loss=hinge", "loss must be one of")]:
+        with pytest.raises(ValueError, match=msg):
+            base.with_overrides([bad])
+
+
 # --- losses and EMA ------------------------------------------------------------------------------------
 
 def test_logistic_losses_by_hand():
@@ -300,11 +313,18 @@ def test_cli_ctrl_c_snapshots_and_resume_auto_continues(toy_data, tmp_path):
 def test_cli_minutes_stops_with_a_snapshot(toy_data, tmp_path):
     run = tmp_path / "run"
     r = _cli("train", "--config", "toy-32", "--data", str(toy_data.folder), "--out", str(run), "--minutes", "0.02",
-             "--no-progress", "--threads", "1")
+             "--no-progress", "--threads", "1", "--set", "lr_base=0.0005")
     assert r.returncode == 0, r.stderr
     assert "stopped after 0.02 minutes" in r.stdout
     snaps = list_snapshots(run)
-    assert len(snaps) == 1 and 0 < load_snapshot(snaps[0])["progress"]["nimg"] < 100_000
+    state = load_snapshot(snaps[0])
+    assert len(snaps) == 1 and 0 < state["progress"]["nimg"] < 100_000
+    assert state["train_config"]["lr_base"] == 0.0005  # the override is stored, so a resume keeps it
+    r = _cli("train", "--data", str(toy_data.folder), "--out", str(run), "--resume", "auto", "--set", "lr_base=0.002")
+    assert r.returncode == 2 and "--set cannot change a resumed run" in r.stderr and r.stderr.count("\n") == 1
+    assert list_snapshots(run) == snaps and load_snapshot(snaps[0])["progress"] == state["progress"]
+    r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r3"), "--set", "gamma=1")
+    assert r.returncode == 2 and "unknown training setting 'gamma'" in r.stderr and r.stderr.count("\n") == 1
     r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r2"), "--minutes", "0")
     assert r.returncode == 2 and "argument --minutes: must be a positive finite number (> 0)" in r.stderr
 

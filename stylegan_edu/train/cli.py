@@ -43,6 +43,9 @@ def add_parser(subparsers) -> None:
                    help="snapshot interval, > 0 (default: the preset's)")
     p.add_argument("--keep", type=positive_int(), default=None, help="snapshots to keep, >= 1 (default: the preset's)")
     p.add_argument("--seed", type=seed_int(), default=None, help="in [0, 2**32-1] (default: the preset's)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                   help="change one setting of the preset for a new run (repeatable; VALUE in JSON), e.g. "
+                        "--set lr_base=0.001 --set 'minibatch={\"64\": 32}'; a resumed run keeps its own")
     p.add_argument("--threads", type=positive_int(), default=None, help="CPU threads for torch (>= 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -97,8 +100,13 @@ def run(args) -> int:
             cfg = TrainConfig.from_dict(state["train_config"])
             mcfg = ModelConfig.from_dict(state["model_config"])
         else:
-            cfg = get_train_config(args.config)
+            cfg = get_train_config(args.config).with_overrides(args.overrides)
             mcfg = None
+        if state and args.overrides:
+            stored = cfg.with_overrides(args.overrides)
+            if stored != cfg:
+                raise UsageError(f"--set cannot change a resumed run (it keeps the settings it started with: "
+                                 f"{resume_path})")
         changes = {k: v for k, v in dict(amp=args.amp, channels_last=args.channels_last,
                                           snapshot_kimg=args.snapshot_kimg, keep_snapshots=args.keep,
                                           seed=None if state else args.seed).items() if v is not None}
