@@ -34,7 +34,7 @@ def pytest_terminal_summary(terminalreporter):
         groups: dict[str, float] = defaultdict(float)
         for path, seconds in sorted(_notebook_seconds.items()):
             tr.write_line(f"{seconds:7.1f} s  {path}")
-            groups[path.split("/", 1)[0] if "/" in path else "."] += seconds  # notebooks/, assignments/
+            groups[path.rsplit("/", 1)[0] if "/" in path else "."] += seconds  # learner, solved, assignments
         for folder, seconds in sorted(groups.items()):
             tr.write_line(f"{seconds:7.1f} s  total for {folder}/ ({seconds / 60:.1f} min)")
     if _artifacts:

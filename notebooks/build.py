@@ -7,6 +7,11 @@
 A source is Python with cell markers: `# %%` starts a code cell, `# %% [markdown]` a markdown cell whose
 lines are comments (`# ` is stripped). Editing the .py file and rebuilding keeps reviews readable; nbval then
 checks the executed notebooks (see the README's test command).
+
+Exercises mark their solution with `### BEGIN SOLUTION` / `### END SOLUTION` lines (as nbgrader does). Each
+lesson is built twice: the learner's copy `notebooks/NN_*.ipynb`, where every solution becomes the scaffold
+`# YOUR CODE HERE` + `...` (so an unwritten function returns None and its check says "Not written yet"), and
+the solved copy `notebooks/solutions/NN_*.ipynb`, where only the marker lines are dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +23,47 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
+SOLUTIONS = HERE / "solutions"
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+SCAFFOLD = ("# YOUR CODE HERE", "...")
+
+
+def _versions(text: str) -> tuple[str, str]:
+    """Source text -> (learner text, solved text); a solution region is replaced by the scaffold at its indent."""
+    learner, solved, inside = [], [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        mark = line.strip()
+        if mark == BEGIN_SOLUTION:
+            if inside is not None:
+                raise ValueError(f"line {number}: {BEGIN_SOLUTION} inside another solution (line {inside})")
+            inside = number
+            indent = line[:len(line) - len(line.lstrip())]
+            learner += [indent + s for s in SCAFFOLD]
+        elif mark == END_SOLUTION:
+            if inside is None:
+                raise ValueError(f"line {number}: {END_SOLUTION} without {BEGIN_SOLUTION}")
+            inside = None
+        elif line.startswith("# %%") and inside is not None:
+            raise ValueError(f"line {inside}: {BEGIN_SOLUTION} is not closed in its cell")
+        else:
+            solved.append(line)
+            if inside is None:
+                learner.append(line)
+    if inside is not None:
+        raise ValueError(f"line {inside}: {BEGIN_SOLUTION} is never closed")
+    return "\n".join(learner) + "\n", "\n".join(solved) + "\n"
+
+
+def learner_text(text: str) -> str:
+    return _versions(text)[0]
+
+
+def solved_text(text: str) -> str:
+    return _versions(text)[1]
+
+
+def count_solutions(text: str) -> int:
+    return sum(line.strip() == BEGIN_SOLUTION for line in text.splitlines())
 
 
 def parse(text: str) -> list[tuple[str, str]]:
@@ -55,10 +101,10 @@ def to_notebook(text: str):
     return nb
 
 
-def execute(nb, timeout: int = 900):
+def execute(nb, timeout: int = 900, cwd: Path = HERE):
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
     nb.metadata.pop("widgets", None)  # never commit widget state
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps
@@ -83,17 +129,26 @@ def main(argv=None) -> int:
         sources = [s for s in sources if any(s.name.startswith(x) for x in args.lessons)]
     stale = []
     for src in sources:
-        target = HERE / f"{src.stem}.ipynb"
-        nb = to_notebook(src.read_text())
-        if args.check:
-            if not target.exists() or cells_of(nbformat.read(target, as_version=4)) != cells_of(nb):
-                stale.append(target.name)
-            continue
-        t0 = time.perf_counter()
-        if not args.no_execute:
-            nb = execute(nb)
-        nbformat.write(nb, target)
-        print(f"{target.name}: {len(nb.cells)} cells, {time.perf_counter() - t0:.0f} s")
+        text = src.read_text()
+        builds = [(HERE / f"{src.stem}.ipynb", learner_text(text))]
+        if count_solutions(text):
+            builds.append((SOLUTIONS / f"{src.stem}.ipynb", solved_text(text)))
+        for target, version in builds:
+            nb = to_notebook(version)
+            for kind, source in parse(version):
+                if kind == "code":
+                    compile(source, f"{target.name}, a code cell", "exec")  # a scaffold must stay valid Python
+            if args.check:
+                if not target.exists() or cells_of(nbformat.read(target, as_version=4)) != cells_of(nb):
+                    stale.append(str(target.relative_to(HERE)))
+                continue
+            t0 = time.perf_counter()
+            if not args.no_execute:
+                target.parent.mkdir(exist_ok=True)
+                nb = execute(nb, cwd=target.parent)
+            target.parent.mkdir(exist_ok=True)
+            nbformat.write(nb, target)
+            print(f"{target.relative_to(HERE)}: {len(nb.cells)} cells, {time.perf_counter() - t0:.0f} s")
     if stale:
         print(f"out of date (run python notebooks/build.py): {', '.join(stale)}", file=sys.stderr)
         return 1

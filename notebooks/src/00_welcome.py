@@ -68,24 +68,52 @@ image_grid(fakes, columns=8, upscale_to=96)
 # %% [markdown]
 # ## Your turn
 #
-# Make a grid of the faces for seeds 100 to 107. Use `z_from_seeds`, `G(...)` with `truncation_psi=0.7` and
-# `noise_mode="const"`, then `image_grid`. Store the images (the tensor, not the picture) in `my_faces`.
+# Each lesson ends with exercises. A code cell holds a function with its docstring and the line
+# `# YOUR CODE HERE` above a `...`: replace those two lines with your code and run the cell, then run the check
+# cell below it. The check answers in one line: **Correct**, **Not written yet** (with a hint), or **Not yet**
+# and what is wrong. The checks compare with the library, so they never show the answer; nothing later in a
+# lesson uses your function, so you can skip an exercise and come back. The solved copies of the lessons are
+# in `notebooks/solutions/`.
+#
+# **Exercise 1.** Write `draw_faces(G, seeds, psi)`: the faces of the given seeds, truncated with `psi`, with
+# the model's constant noise so a seed always gives the same face.
 
 # %%
-with torch.no_grad():
-    my_faces = G(z_from_seeds(range(100, 108), G.cfg.latent_size), truncation_psi=0.7, noise_mode="const")
-image_grid(my_faces, columns=8, upscale_to=96)
+from stylegan_edu.course.lesson00 import check_draw_faces, check_lerp_latents
 
-# %%
-def check_my_faces(images):
-    if not isinstance(images, torch.Tensor) or images.shape != (8, 3, 64, 64):
-        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
-        return print(f"expected a tensor of shape (8, 3, 64, 64), got {shape}. Hint: seeds 100 to 107 are 8 seeds.")
+
+def draw_faces(G, seeds, psi):
+    """The images (N, 3, H, W) of the faces of `seeds` (a list of N ints), truncation psi `psi`, constant noise."""
+    ### BEGIN SOLUTION
     with torch.no_grad():
-        want = G(z_from_seeds(range(100, 108), G.cfg.latent_size), truncation_psi=0.7, noise_mode="const")
-    if not torch.allclose(images, want, atol=1e-5):
-        return print("these are not the faces of seeds 100-107 with psi 0.7 and the constant noise")
-    print("Correct: you can draw faces from the pretrained model.")
+        return G(z_from_seeds(seeds, G.cfg.latent_size), truncation_psi=psi, noise_mode="const")
+    ### END SOLUTION
 
 
-check_my_faces(my_faces)
+check_draw_faces(draw_faces)
+
+# %% [markdown]
+# Once it says Correct, `image_grid(draw_faces(G, range(100, 108), 0.7), columns=8, upscale_to=96)` shows
+# seeds 100 to 107.
+#
+# **Exercise 2.** Faces change smoothly when the latent changes smoothly. Write `lerp_latents(z0, z1, steps)`:
+# `steps` latents evenly spaced on the straight line from `z0` to `z1`, both ends included. The cell after the
+# check walks from seed 0's face to seed 1's with the library's own interpolation.
+
+# %%
+def lerp_latents(z0, z1, steps):
+    """A (steps, D) tensor whose rows go evenly from z0 (row 0) to z1 (the last row); z0 and z1 have shape (D,)."""
+    ### BEGIN SOLUTION
+    t = torch.linspace(0, 1, steps)[:, None]
+    return (1 - t) * z0 + t * z1
+    ### END SOLUTION
+
+
+check_lerp_latents(lerp_latents)
+
+# %%
+z0, z1 = z_from_seeds([0, 1], G.cfg.latent_size)
+walk = torch.lerp(z0, z1, torch.linspace(0, 1, 8)[:, None])  # the same line, written with torch.lerp
+with torch.no_grad():
+    walk_faces = G(walk, truncation_psi=0.7, noise_mode="const")
+image_grid(walk_faces, columns=8, upscale_to=96)
