@@ -17,7 +17,8 @@
 # | 06 | style mixing: coarse, middle and fine control (with a live demo) |
 # | 07 | truncation in W |
 # | 08 | metrics: FID, KID, perceptual path length, linear separability |
-# | 09 | training your own, on a CPU or on GPUs |
+# | 09 | StyleGAN assembled from your pieces, with its losses and R1 |
+# | 10 | training your own, on a CPU or on GPUs |
 #
 # Everything runs on a laptop CPU. Where a lesson needs a trained network it loads the one shipped with the
 # course, trained on **ToyFaces**.

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 09 · Training your own StyleGAN
+# # 10 · Training your own StyleGAN
 #
 # Everything so far used the shipped model. Now you train one from scratch with the library's training loop:
 # the paper's losses (non-saturating logistic + R1), style mixing regularisation, the EMA copy of G that
