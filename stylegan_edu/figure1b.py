@@ -139,13 +139,15 @@ def draw_generator(cfg: ModelConfig, ax=None, noise_seed: int = 0) -> Drawing:
             box(xs[1] - 0.35, y_m, 2.0, 0.6, f"Const {res}×{res}×{c}", kind="const", detail=res)
             start = xs[1] + 0.65
         else:
-            if cfg.fused(res):
-                box((xs[0] + xs[1]) / 2, y_m, 2.75, 0.6, "Upsample + Conv 3×3\n(fused)", size=7,
+            blur = "\n+ blur" if cfg.resample == "blur" else ""  # the official [1,2,1] blur after the conv
+            if cfg.fused(res) and cfg.resample == "blur":
+                box((xs[0] + xs[1]) / 2, y_m, 2.75, 0.6, "Upsample + Conv 3×3\n(fused) + blur", size=7,
                     kind="upsample", detail=res)
                 d.items.append(("conv", layer))
             else:
-                box(xs[0], y_m, 1.25, 0.6, "Upsample", kind="upsample", detail=res)
-                box(xs[1], y_m, 1.25, 0.6, "Conv 3×3", kind="conv", detail=layer)
+                up = "Upsample" if cfg.resample == "blur" else f"Upsample\n({cfg.resample})"
+                box(xs[0], y_m, 1.25, 0.6, up, size=7 if "\n" in up else 8, kind="upsample", detail=res)
+                box(xs[1], y_m, 1.25, 0.6, "Conv 3×3" + blur, size=7 if blur else 8, kind="conv", detail=layer)
                 arrow(xs[0] + 0.625, y_m, xs[1] - 0.625, y_m)
             px, py = prev_out
             line([px, px, xs[0]], [py, top + 0.1, top + 0.1])

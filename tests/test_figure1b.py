@@ -37,13 +37,14 @@ def test_every_resolution_and_every_style_and_noise_input_is_drawn(name):
         assert d.count("conv") == cfg.num_layers - 1
         fused = [t for t in texts if t.startswith("Upsample + Conv")]
         assert len(fused) == sum(cfg.fused(r) for r in cfg.resolutions[1:])
-        assert texts.count("Upsample") == len(cfg.resolutions) - 1 - len(fused)
+        assert texts.count("Upsample") == texts.count("Conv 3×3\n+ blur") == len(cfg.resolutions) - 1 - len(fused)
+        assert texts.count("Conv 3×3") == len(cfg.resolutions)  # the second conv of every row
     finally:
         plt.close(d.fig)
 
 
 def test_the_drawing_follows_the_config_not_the_paper():
-    cfg = get_config("toy-64").replace(mapping_layers=3, use_noise=False, resolution=16)
+    cfg = get_config("toy-64").replace(mapping_layers=3, use_noise=False, resolution=16, resample="bilinear")
     d = draw_generator(cfg)
     try:
         texts = _texts(d)
@@ -53,5 +54,6 @@ def test_the_drawing_follows_the_config_not_the_paper():
         assert d.details("block") == [(4, 128), (8, 128), (16, 128)]
         assert [t for t in texts if t in ("4×4", "8×8", "16×16", "32×32", "64×64")] == ["4×4", "8×8", "16×16"]
         assert "Image\n16×16×3" in texts
+        assert texts.count("Upsample\n(bilinear)") == 2 and not any("blur" in t for t in texts)
     finally:
         plt.close(d.fig)
