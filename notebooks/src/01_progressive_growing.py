@@ -182,27 +182,44 @@ plt.show()
 # %% [markdown]
 # ## Your turn
 #
-# Write `faded_output(img_low, img_high, alpha)`: G's output during a fade-in, from the previous resolution's
-# RGB image `img_low` (half size) and the new layer's `img_high`.
+# **Exercise 1.** Write the schedule of section 2 yourself: `growing_schedule(kimg, start_resolution,
+# final_resolution, stable_kimg, fade_kimg)` returns the resolution the networks run at after `kimg` thousand
+# real images, and α. During a fade-in the resolution is the new one (α < 1); once `final_resolution` is
+# reached, it stays there at α = 1. The table printed in section 2 (toy-32: 8 → 32 px, 5 kimg stable, 5 kimg
+# fade) gives four points to try your function on.
+
+# %%
+from stylegan_edu.course.lesson01 import check_faded_output, check_growing_schedule
+
+
+def growing_schedule(kimg, start_resolution, final_resolution, stable_kimg, fade_kimg):
+    """(resolution, alpha) after `kimg` thousand real images. Each resolution, from `start_resolution` up,
+    trains `stable_kimg` at alpha = 1, then the next (2x) resolution fades in over `fade_kimg`, alpha rising
+    from 0 to 1; `final_resolution` is the last and stays at alpha = 1."""
+    ### BEGIN SOLUTION
+    phase, within = divmod(kimg, stable_kimg + fade_kimg)
+    resolution = start_resolution * 2 ** int(phase)
+    if resolution >= final_resolution:
+        return final_resolution, 1.0
+    if within < stable_kimg:
+        return resolution, 1.0
+    return 2 * resolution, (within - stable_kimg) / fade_kimg
+    ### END SOLUTION
+
+
+check_growing_schedule(growing_schedule)
+
+# %% [markdown]
+# **Exercise 2.** Write `faded_output(img_low, img_high, alpha)`: G's output while a new resolution fades in
+# (section 3), from the previous resolution's RGB image `img_low` (half the size) and the new layer's
+# `img_high`.
 
 # %%
 def faded_output(img_low, img_high, alpha):
+    """The blended image, the size of `img_high` (N, 3, H, W); `img_low` is (N, 3, H/2, W/2), alpha in [0, 1]."""
+    ### BEGIN SOLUTION
     return alpha * img_high + (1 - alpha) * upscale2d(img_low)
-
-
-# %%
-def check_faded_output(fn):
-    lo, hi = torch.randn(2, 3, 8, 8), torch.randn(2, 3, 16, 16)
-    for a in (0.0, 0.3, 1.0):
-        want = torch.lerp(upscale2d(lo), hi, a)
-        got = fn(lo, hi, a)
-        if got.shape != want.shape:
-            return print(f"expected shape {tuple(want.shape)}; upsample the low-resolution image first")
-        if not torch.allclose(got, want, atol=1e-6):
-            hint = "alpha weighs the NEW layer" if torch.allclose(got, torch.lerp(hi, upscale2d(lo), a)) else \
-                "nearest-neighbour upsampling (upscale2d), then blend"
-            return print(f"alpha={a}: wrong blend. Hint: {hint}.")
-    print("Correct: the generator's fade-in.")
+    ### END SOLUTION
 
 
 check_faded_output(faded_output)
