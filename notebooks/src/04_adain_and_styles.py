@@ -118,31 +118,55 @@ image_grid(swapped, columns=7, upscale_to=96)
 # %% [markdown]
 # ## Your turn
 #
-# Write `adain_from_style(x, style)` where `style` is one tensor [N, 2C] as the affine layer produces it:
-# the first C numbers are y_s, the last C are y_b. Use your `my_adain`.
+# **Exercise 1.** The affine layer A hands each layer its style as one tensor [N, 2C]: the first C numbers are
+# y_s, the last C are y_b. Write `adain_from_style(x, style)` with your `my_adain`.
 
 # %%
+from torch import nn
+
+from stylegan_edu.course.lesson04 import check_adain_from_style, check_adain_module
+
+
 def adain_from_style(x, style):
+    """AdaIN of x [N, C, H, W] with a packed style [N, 2C]: y_s is its first C numbers, y_b the last C."""
+    ### BEGIN SOLUTION
     c = x.shape[1]
     return my_adain(x, style[:, :c], style[:, c:])
-
-
-# %%
-def check_adain_from_style(fn):
-    x = torch.randn(2, 4, 8, 8) * 5 + 1
-    style = torch.randn(2, 8)
-    got = fn(x, style)
-    want = layers.adain(x, style[:, :4], style[:, 4:])
-    if got.shape != want.shape:
-        return print(f"expected shape {tuple(want.shape)}, got {tuple(got.shape)}")
-    if torch.allclose(got, layers.adain(x, style[:, 4:], style[:, :4]), atol=1e-4):
-        return print("scale and shift are swapped: the first half of the style is y_s, the second y_b.")
-    if torch.allclose(got, layers.instance_norm(x) * style[:, :4, None, None] + style[:, 4:, None, None], atol=1e-4):
-        return print("close! The official code scales by (y_s + 1), not y_s.")
-    if not torch.allclose(got, want, atol=1e-4):
-        return print(f"the channel means should equal y_b: expected {want.mean(dim=(2, 3))[0]}, "
-                     f"got {got.mean(dim=(2, 3))[0]}")
-    print("Correct: AdaIN from a packed style vector.")
+    ### END SOLUTION
 
 
 check_adain_from_style(adain_from_style)
+
+# %% [markdown]
+# **Exercise 2.** Now the whole style input of one layer as a module: the affine layer A, one dense layer from
+# w to the 2C style numbers, followed by AdaIN. Build A with `layers.EqualizedLinear` from lesson 03. Its
+# weights start as a standard normal and its bias at zero, as the introduction says; choose its gain knowing
+# that no leaky ReLU follows A. `forward(x, w)` applies AdaIN to the features x with the style A(w).
+
+# %%
+class MyAdaIN(nn.Module):
+    """The style input of one synthesis layer: A (w -> y_s, y_b), then AdaIN of the features."""
+
+    def __init__(self, w_dim, channels):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.affine = layers.EqualizedLinear(w_dim, 2 * channels, gain=1.0)
+        ### END SOLUTION
+
+    def forward(self, x, w):
+        """x: features [N, channels, H, W]; w: [N, w_dim]. Returns AdaIN(x) with the style A(w)."""
+        ### BEGIN SOLUTION
+        y_s, y_b = self.affine(w).chunk(2, dim=1)
+        return my_adain(x, y_s, y_b)
+        ### END SOLUTION
+
+
+check_adain_module(MyAdaIN)
+
+# %% [markdown]
+# In the library A is `layers.StyleAffine`, and every synthesis layer ends with it and AdaIN
+# (`LayerEpilogue` in `stylegan_edu/synthesis.py`). Layer 4 of the shipped model, for example, turns the
+# 128 numbers of w into a style of 2 × 128:
+
+# %%
+print(G.synthesis.epilogues()[4].affine)

@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt
 import torch
 
 from stylegan_edu import layers, pretrained
+from stylegan_edu.configs import get_config
+from stylegan_edu.figure1b import draw_generator
 from stylegan_edu.generator import z_from_seeds
 from stylegan_edu.viz import image_grid
 
@@ -27,7 +29,36 @@ _ = torch.manual_seed(0)
 G = pretrained.load("toyfaces-64")
 
 # %% [markdown]
-# ## 1 · The learned constant
+# ## 1 · The whole generator (the paper's figure 1(b))
+#
+# `draw_generator` draws the paper's figure 1(b) from the model's own config, `G.cfg`, so it shows the
+# network you have loaded. At the top the mapping network turns z into w through 8 fully connected layers
+# (lesson 03). Below it the synthesis network has one grey row per resolution, 4×4 to 64×64, with its number
+# of feature maps on the left. The first row starts from the learned constant (section 2), every later row
+# from the output of the row above, upsampled, convolved and blurred (lesson 02). After the constant and after
+# every 3×3 convolution, the noise image beside "B" is added, scaled per channel by B (section 3), and then
+# AdaIN gives the features the style that A computes from w (lesson 04). The bias and leaky ReLU that come
+# between the noise and AdaIN are left out, as in the paper. The small grey numbers count the style layers,
+# 0 to 9, two per resolution. At the bottom ToRGB turns the 64×64 features into the image.
+
+# %%
+drawing = draw_generator(G.cfg)
+plt.show()
+print("rows (resolution, feature maps):", drawing.details("block"))
+print(f"{drawing.count('fc')} FC layers, {drawing.count('A')} A inputs, {drawing.count('B')} B inputs")
+
+# %% [markdown]
+# The paper's own network (`get_config("ffhq-1024")`, drawn the same way) has the same 8 FC layers, only
+# 512 wide, and nine rows, 4×4 to 1024×1024: 18 style layers, each with its A and its B. From 128×128 up it
+# computes the upsampling and the convolution after it as one transposed convolution (drawn as "fused"),
+# which is cheaper at those sizes.
+
+# %%
+paper = get_config("ffhq-1024")
+print(f"ffhq-1024: {paper.num_layers} style layers, feature maps", [paper.channels(r) for r in paper.resolutions])
+
+# %% [markdown]
+# ## 2 · The learned constant
 #
 # It is a parameter of shape [1, C, 4, 4], initialised to ones. After training its channels hold a fixed
 # "canvas" that the styles then reshape. Every face starts from exactly these numbers.
@@ -44,7 +75,7 @@ for i, ax in enumerate(axes):
 plt.show()
 
 # %% [markdown]
-# ## 2 · Noise injection by hand
+# ## 3 · Noise injection by hand
 #
 # One noise image [N, 1, H, W] is shared by all channels of a layer; each channel multiplies it by its own
 # learned weight.
@@ -75,7 +106,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 3 · Stochastic variation (the paper's figure 4)
+# ## 4 · Stochastic variation (the paper's figure 4)
 #
 # Keep w fixed and draw new noise: the face stays the same person; only small details move. The standard
 # deviation over many noise draws, pixel by pixel, shows *where* noise acts.
@@ -125,10 +156,11 @@ plt.show()
 # not who the person is.
 
 # %% [markdown]
-# ## 4 · Noise at coarse versus fine layers (the paper's figure 5)
+# ## 5 · Noise at coarse versus fine layers (the paper's figure 5)
 #
 # `noise_strength` accepts one number per layer. Give noise only to the coarse layers (4–8 px), or only to
-# the fine layers (64 px), and compare with all and none. (The middle layers, 16–32 px, are your turn below.)
+# the fine layers (64 px), and compare with all and none. (The middle layers, 16–32 px, come after the first
+# exercise below.)
 
 # %%
 coarse, fine = set(G.cfg.level_layers("coarse")), set(G.cfg.level_layers("fine"))
@@ -171,16 +203,31 @@ assert variation["coarse only"] > variation["fine only"]  # what the text above 
 # %% [markdown]
 # ## Your turn
 #
-# Write `noise_strengths(num_layers, layers_with_noise)` that returns the per-layer list for `noise_strength`
-# (1.0 for the listed layers, 0.0 elsewhere), then use it to give noise only to the middle layers (16–32 px)
-# and measure the variation as in section 4.
+# **Exercise 1.** Write `noise_strengths(num_layers, layers_with_noise)`, the per-layer list for
+# `noise_strength`: 1.0 for the listed layers, 0.0 for the others.
 
 # %%
+from torch import nn
+
+from stylegan_edu.course.lesson05 import check_noise_module, check_noise_strengths
+
+
 def noise_strengths(num_layers, layers_with_noise):
+    """A list of num_layers floats: 1.0 at the indices in layers_with_noise, 0.0 elsewhere."""
+    ### BEGIN SOLUTION
     return [1.0 if i in set(layers_with_noise) else 0.0 for i in range(num_layers)]
+    ### END SOLUTION
 
 
-middle_only = noise_strengths(G.num_layers, G.cfg.level_layers("middle"))
+check_noise_strengths(noise_strengths)
+
+# %% [markdown]
+# Such a list gives noise only to the middle layers (16–32 px), the setting that section 5 left out. The cell
+# below measures it as section 5 did (with the list written out, so it runs whatever your function returns).
+
+# %%
+middle = set(G.cfg.level_layers("middle"))
+middle_only = [1.0 if i in middle else 0.0 for i in range(G.num_layers)]
 torch.manual_seed(2)
 with torch.no_grad():
     imgs = G(z.repeat(16, 1), truncation_psi=0.7, noise_mode="random", noise_strength=middle_only)
@@ -197,24 +244,38 @@ for ax, name in zip(axes, ("coarse only", "middle only", "fine only")):
 plt.tight_layout()
 plt.show()
 
-
-# %%
-def check_noise_strengths(fn):
-    got = fn(10, [4, 5])
-    want = [0.0] * 4 + [1.0, 1.0] + [0.0] * 4
-    if list(got) != want:
-        return print(f"expected {want}, got {list(got)}. Hint: one entry per layer, in layer order.")
-    with torch.no_grad():
-        a = G(z, noise_mode="const", noise_strength=fn(G.num_layers, []))
-        b = G(z, noise_mode="none")
-    if not torch.allclose(a, b):
-        return print("with no layers listed the image should equal noise_mode='none'")
-    print("Correct: per-layer noise strengths.")
-
-
-check_noise_strengths(noise_strengths)
-
 # %% [markdown]
 # Noise in the middle layers does the least in this model (0.0019): it only wobbles the outlines, in thin,
 # faint lines along the hair, the jaw and the eyes, where the coarse noise moves them a lot; the fine noise
 # instead spreads an even grain over the whole picture.
+#
+# **Exercise 2.** Write the noise input of section 3 as a module, the "B" of figure 1(b). It holds one learned
+# strength per channel, all starting at 0. `forward(x, noise)` adds the single-channel noise image, scaled by
+# each channel's strength; when no noise image is given, it draws a fresh standard Gaussian one for each
+# sample (as `noise_mode="random"` does).
+
+# %%
+class MyNoiseInjection(nn.Module):
+    """The noise input B of one synthesis layer: learned per-channel strengths times one noise image."""
+
+    def __init__(self, channels):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.weight = nn.Parameter(torch.zeros(channels))
+        ### END SOLUTION
+
+    def forward(self, x, noise=None):
+        """x: features [N, channels, H, W]; noise: [N, 1, H, W], or None to draw a fresh one."""
+        ### BEGIN SOLUTION
+        if noise is None:
+            noise = torch.randn(x.shape[0], 1, x.shape[2], x.shape[3], device=x.device)
+        return x + noise * self.weight.view(1, -1, 1, 1)
+        ### END SOLUTION
+
+
+check_noise_module(MyNoiseInjection)
+
+# %% [markdown]
+# The library's version is `layers.NoiseInjection`. In the shipped model every style layer has one, and its
+# strengths are the ones plotted in section 3; the layer's noise image is drawn in `LayerEpilogue.make_noise`
+# (`stylegan_edu/synthesis.py`).

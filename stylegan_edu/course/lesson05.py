@@ -103,5 +103,5 @@ def _judge_noise_module_seeded(cls):
 check_noise_module = exercise(
     "noise_module", _judge_noise_module,
     hint="__init__: one nn.Parameter of `channels` numbers, starting at zero; forward: when noise is None draw "
-         "torch.randn of shape [N, 1, H, W], then add it scaled as in section 2",
+         "torch.randn of shape [N, 1, H, W], then add it scaled as in section 3",
     success="the noise input B: one Gaussian image per sample, scaled per channel by learned strengths.")
