@@ -224,14 +224,18 @@ def blur2d(x):
 g = torch.Generator().manual_seed(4)
 got, want = blur_kernel(), R.blur_kernel()
 assert close(got, want), report("blur_kernel()", got, want, "outer([1, 2, 1], [1, 2, 1]), divided by the sum (16)")
-x = torch.randn(2, 1, 8, 8, generator=g)
+x = torch.randn(2, 3, 8, 8, generator=g)
 got, want = blur2d(x), R.blur2d(x)
-assert close(got, want), report("blur2d(x) for a one-channel image [2, 1, 8, 8]", got, want,
-                                "convolve with the normalised kernel, zero padding 1")
+assert close(got, want), report("blur2d(x) for a three-channel image [2, 3, 8, 8]", got, want,
+                                "the normalised kernel, zero padding 1, each channel on its own (groups=C)")
 ### BEGIN HIDDEN TESTS
-x = torch.randn(2, 3, 6, 6, generator=g)
+x = torch.randn(2, 1, 6, 6, generator=g)
 got, want = blur2d(x), R.blur2d(x)
-assert close(got, want), report("blur2d(x) for a three-channel image [2, 3, 6, 6]", got, want,
+assert close(got, want), report("blur2d(x) for a one-channel image [2, 1, 6, 6]", got, want,
+                                "filter each channel on its own: weight [C, 1, 3, 3] and groups=C")
+x = torch.randn(1, 5, 7, 9, generator=g)
+got, want = blur2d(x), R.blur2d(x)
+assert close(got, want), report("blur2d(x) for five channels [1, 5, 7, 9]", got, want,
                                 "filter each channel on its own: weight [C, 1, 3, 3] and groups=C")
 flat = torch.ones(1, 2, 5, 5)
 got = blur2d(flat)[..., 1:-1, 1:-1]

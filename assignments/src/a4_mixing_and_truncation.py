@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from stylegan_edu import pretrained
+from stylegan_edu.assignments import reference
 from stylegan_edu.assignments.expect import close, report
 from stylegan_edu.data import ATTRIBUTE_NAMES, ATTRIBUTE_SCALES
 from stylegan_edu.generator import broadcast, mix_styles, truncate, z_from_seeds
@@ -138,10 +139,7 @@ def truncated_faces(G, seeds, psi, cutoff):
     ### END SOLUTION
 
 # %% tests id=truncated_faces points=3
-seeds = [1, 2, 3]
-z = z_from_seeds(seeds, G.cfg.latent_size)
-got = truncated_faces(G, seeds, 0.6, 8)
-want = G(z, truncation_psi=0.6, truncation_cutoff=8, noise_mode="const")
+got, want = truncated_faces(G, [1, 2, 3], 0.6, 8), reference.truncated_faces(G, [1, 2, 3], 0.6, 8)
 assert close(got, want, rtol=1e-4, atol=1e-4), report(
     "truncated_faces(G, [1, 2, 3], psi=0.6, cutoff=8)", got, want,
     "truncate w = G.mapping(z) towards G.w_avg, not z; use noise_mode='const'")
@@ -178,9 +176,8 @@ def mixed_faces(G, seeds_coarse, seeds_fine, crossover=4, psi=0.7):
     ### END SOLUTION
 
 # %% tests id=mixed_faces points=3
-coarse_seeds, fine_seeds = [101, 102, 103], [201, 202, 203]
-got = mixed_faces(G, coarse_seeds, fine_seeds)
-want = G.synthesis(mix_styles(seed_styles(G, coarse_seeds, 0.7), seed_styles(G, fine_seeds, 0.7), 4), noise_mode="const")
+got = mixed_faces(G, [101, 102, 103], [201, 202, 203])
+want = reference.mixed_faces(G, [101, 102, 103], [201, 202, 203])
 assert close(got, want, rtol=1e-4, atol=1e-4), report(
     "mixed_faces(G, [101, 102, 103], [201, 202, 203])", got, want,
     "layers below the crossover from seeds_coarse; truncate both with psi and G.cfg.truncation_cutoff")
@@ -237,8 +234,7 @@ ws_a, ws_b = seed_styles(G, list(range(500, 508)), 0.7), seed_styles(G, list(ran
 faces_a, faces_b = G.synthesis(ws_a, noise_mode="const"), G.synthesis(ws_b, noise_mode="const")
 mixed = G.synthesis(mix_ws(ws_a, ws_b, G.cfg.level_layers("coarse")), noise_mode="const")
 got = attribute_distances(reader, mixed, faces_a, faces_b)
-v_m, v_a, v_b = (reader.attribute_values(x).numpy() for x in (mixed, faces_a, faces_b))
-want = (np.abs(v_m - v_a).mean(axis=0), np.abs(v_m - v_b).mean(axis=0))
+want = reference.attribute_distances(reader, mixed, faces_a, faces_b)
 assert close(got, want, rtol=1e-4, atol=1e-5), report(
     "attribute_distances(reader, mixed, faces_a, faces_b)", got, want,
     "attribute_values (not probabilities); mean over the faces of |mixed - a| and of |mixed - b|, in that order")
@@ -263,6 +259,8 @@ assert close(got[0], np.zeros(20), atol=1e-6), report("to_a when the mixed faces
 # but the mapping is nonlinear, so **the image of the origin of Z need not be a typical face**, and regions
 # that the generator renders badly are not the ones far from the origin of Z. W is shaped by the mapping to
 # follow the data, so **its mean `w_avg` is close to an average, well-rendered face**, and moving towards it
-# removes the rare, badly learned extremes. The cutoff keeps truncation to the coarse and middle layers
+# removes the rare, badly learned extremes. Scaling z would not even do anything here: the mapping network starts
+# with pixel norm, which divides every z by its root mean square, so **ψ·z maps to the same w as z for every ψ > 0** (lesson 07
+# shows the faces unchanged); truncation in Z would have to move z along the sphere instead. The cutoff keeps truncation to the coarse and middle layers
 # (0–7, 4–32 px), where the unusual poses, shapes, layouts and features come from; **the fine layers keep their
 # full range**, so colours and details do not all become the same.
