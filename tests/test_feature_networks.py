@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from stylegan_edu.metrics.inception import FIDInceptionV3, load_inception
+from stylegan_edu.metrics.inception import FIDInceptionV3, load_inception, tf1_resize_bilinear
 from stylegan_edu.metrics.lpips import LPIPS, load_lpips
 from stylegan_edu.metrics.weights import (
     ENV_VAR,
@@ -83,6 +83,53 @@ def test_inception_returns_2048_features_for_any_size(size):
         feats = net(torch.rand(2, 3, size, size) * 2 - 1)
     assert feats.shape == (2, 2048) and feats.dtype == torch.float32
     assert torch.isfinite(feats).all()
+
+
+def _numpy_tf1_resize(img, out_h, out_w):
+    """TF1 resize_bilinear(align_corners=False), written out pixel by pixel: source = index * in / out."""
+    import numpy as np
+
+    h, w = img.shape
+    res = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        sy = i * h / out_h
+        y0 = int(np.floor(sy))
+        y1, dy = min(y0 + 1, h - 1), sy - y0
+        for j in range(out_w):
+            sx = j * w / out_w
+            x0 = int(np.floor(sx))
+            x1, dx = min(x0 + 1, w - 1), sx - x0
+            top = (1 - dx) * img[y0, x0] + dx * img[y0, x1]
+            bottom = (1 - dx) * img[y1, x0] + dx * img[y1, x1]
+            res[i, j] = (1 - dy) * top + dy * bottom
+    return res
+
+
+@pytest.mark.parametrize("shape", [(2, 1, 64, 64), (1, 2, 7, 10)])
+def test_tf1_resize_equals_the_formula_written_in_numpy(shape):
+    import numpy as np
+
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    got = tf1_resize_bilinear(x, 299).numpy()
+    for n in range(shape[0]):
+        for c in range(shape[1]):
+            np.testing.assert_allclose(got[n, c], _numpy_tf1_resize(x[n, c].numpy(), 299, 299), atol=1e-12)
+    # not pytorch-fid's half-pixel resize: the two differ on a random image
+    half = torch.nn.functional.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False)
+    assert (half - torch.from_numpy(got)).abs().max() > 0.1
+
+
+def test_inception_resize_modes():
+    net, fid_style = FIDInceptionV3(), FIDInceptionV3("pytorch-fid")
+    assert (net.resize, fid_style.resize) == ("tf1", "pytorch-fid")
+    fid_style.load_state_dict(net.state_dict())
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    half = torch.nn.functional.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False)
+    with torch.no_grad():  # each network resizes its own way before the first convolution
+        assert torch.equal(net(x), net(tf1_resize_bilinear(x, 299)))
+        assert torch.equal(fid_style(x), fid_style(half))
+    with pytest.raises(ValueError, match="resize must be one of"):
+        FIDInceptionV3("nearest")
 
 
 def test_inception_rejects_non_rgb_input():

@@ -61,7 +61,15 @@ def test_every_metric_is_labelled_toy_offline(G, reals, no_weights):
     assert names == {"fid_toy", "kid_toy", "precision_toy", "recall_toy", "ppl_zfull_toy", "ppl_wfull_toy",
                      "ppl_zend_toy", "ppl_wend_toy", "ls_z_toy", "ls_w_toy"}
     assert all(np.isfinite(v) for v in out["metrics"].values())
-    assert out["metrics"]["fid_toy"] > 0 and out["metrics"]["ls_z_toy"] >= 1
+    assert out["metrics"]["fid_toy"] > 0
+    for space in "zw":  # the score is 2 ** (sum of the per-attribute entropies the details list)
+        entropies = out["details"][f"ls_{space}_toy"]
+        assert out["metrics"][f"ls_{space}_toy"] == pytest.approx(2 ** sum(entropies.values()), rel=1e-3)
+    from stylegan_edu.metrics.toy_features import load_toy_features
+
+    acc = load_toy_features().metrics["validation"]["accuracy"]
+    dropped = out["details"]["ls_dropped_attributes"]
+    assert dropped == [n for n, a in acc.items() if a < 0.8] and not set(dropped) & set(entropies)
 
 
 def test_same_seed_same_numbers(G, reals):
@@ -93,6 +101,8 @@ def test_cli_prints_one_json_object(G, reals, tmp_path, no_weights):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert set(out["metrics"]) == {"fid_toy", "ls_z_toy", "ls_w_toy"} and out["num"] == 16
+    dropped = out["details"]["ls_dropped_attributes"]
+    assert dropped and f"linear separability left out {', '.join(dropped)}" in r.stderr
 
     r = _cli("--ckpt", str(ckpt), "--metrics", "fid", "--num", "8", "--features", "inception", "--data",
              str(reals.folder), "--no-progress")

@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--ls-num", type=number(2, integer=True), default=None,
                    help="separability samples (default --num; official 200000)")
     p.add_argument("--features", choices=FEATURES, default="toy", help="feature network for fid/kid/pr")
+    p.add_argument("--inception-resize", choices=("tf1", "pytorch-fid"), default="tf1",
+                   help="how --features inception resizes to 299 px: tf1 (the official graph's, default) or "
+                        "pytorch-fid (half-pixel centres)")
     p.add_argument("--ppl-distance", choices=PPL_DISTANCES, default="auto",
                    help="lpips, toy, or auto = lpips when its weight files are found (default)")
     p.add_argument("--weights", default=None, metavar="PATH",
@@ -71,10 +74,14 @@ def _run(args) -> int:
         out = compute_metrics(G, names, dataset=dataset, num=args.num, features=args.features,
                               weights=args.weights, ppl_distance=args.ppl_distance, ppl_num=args.ppl_num,
                               ls_num=args.ls_num, batch_size=args.batch, seed=args.seed,
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, inception_resize=args.inception_resize)
     except (WeightsError, FileNotFoundError, ValueError) as e:
         raise UsageError(str(e).splitlines()[0]) from None
     out.update(ckpt=args.ckpt, device=str(G.w_avg.device), total_seconds=round(time.perf_counter() - t0, 1))
+    dropped = out["details"].get("ls_dropped_attributes")
+    if dropped:
+        sys.stderr.write(f"linear separability left out {', '.join(dropped)}: the feature network reads them "
+                         f"below 80 % accuracy (details.ls_dropped_attributes)\n")
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
     return 0

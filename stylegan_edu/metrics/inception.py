@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 INPUT_SIZE = 299
+RESIZE_MODES = ("tf1", "pytorch-fid")
 
 
 class BasicConv2d(nn.Module):
@@ -154,17 +155,22 @@ class FIDInceptionV3(nn.Module):
     """Inception-v3 (2015 TensorFlow weights, 1008 classes) returning the 2048-d pool3 features used by FID/KID.
 
     Input: float images in [-1, 1] (the library convention), [N, 3, H, W], any H and W. They are resized to
-    299×299 with bilinear interpolation (align_corners=False) as pytorch-fid does. pytorch-fid takes [0, 1] and
-    maps it with 2x - 1; ours are already in [-1, 1], the range the network was trained on, so nothing more is
-    done. (Resizing commutes with that affine map, so this equals pytorch-fid on (x + 1) / 2.)
+    299×299 bilinearly. `resize="tf1"` (the default) is the official graph's TF1 resize_bilinear, without
+    half-pixel centres (source = destination index × in/out); `resize="pytorch-fid"` is F.interpolate with
+    align_corners=False (half-pixel centres), pytorch-fid's choice; the two give slightly different FIDs
+    (docs/deviations.md). pytorch-fid takes [0, 1] and maps it with 2x - 1; ours are already in [-1, 1], the
+    range the network was trained on, so nothing more is done (resizing commutes with that affine map).
     The classifier `fc` is kept only so that the released file loads strictly; forward does not use it.
     """
 
     feature_dim = 2048
     name = "inception"
 
-    def __init__(self):
+    def __init__(self, resize: str = "tf1"):
         super().__init__()
+        if resize not in RESIZE_MODES:
+            raise ValueError(f"resize must be one of {RESIZE_MODES}, got {resize!r}")
+        self.resize = resize
         self.Conv2d_1a_3x3 = BasicConv2d(3, 32, 3, stride=2)
         self.Conv2d_2a_3x3 = BasicConv2d(32, 32, 3)
         self.Conv2d_2b_3x3 = BasicConv2d(32, 64, 3, padding=1)
@@ -189,7 +195,10 @@ class FIDInceptionV3(nn.Module):
             raise ValueError(f"FIDInceptionV3 expects [N, 3, H, W] images in [-1, 1], got shape {list(images.shape)}")
         x = images.to(self.fc.weight.dtype)
         if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
-            x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False)
+            if self.resize == "tf1":
+                x = tf1_resize_bilinear(x, INPUT_SIZE)
+            else:
+                x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False)
         x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))   # 147×147
         x = F.max_pool2d(x, kernel_size=3, stride=2)                         # 73×73
         x = self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(x))                        # 71×71
@@ -201,7 +210,24 @@ class FIDInceptionV3(nn.Module):
         return x.mean(dim=(2, 3))                                            # pool3: [N, 2048]
 
 
-def load_inception(path=None, device="cpu", check_hash: bool = True) -> FIDInceptionV3:
+def _tf1_axis(n_in: int, n_out: int):
+    src = torch.arange(n_out, dtype=torch.float64) * (n_in / n_out)  # no half-pixel shift
+    lo = src.floor().long().clamp(max=n_in - 1)
+    return lo, (lo + 1).clamp(max=n_in - 1), src - lo
+
+
+def tf1_resize_bilinear(x: torch.Tensor, size: int) -> torch.Tensor:
+    """TF1's `tf.image.resize_bilinear(align_corners=False)` as the official FID graph used it: output pixel i
+    reads the input at i × in/out (no half-pixel centres), interpolating linearly between the two neighbours
+    (the last one repeated at the edge)."""
+    y0, y1, wy = _tf1_axis(x.shape[-2], size)
+    x0, x1, wx = _tf1_axis(x.shape[-1], size)
+    wy, wx = wy.to(x)[:, None], wx.to(x)
+    rows = torch.lerp(x[..., y0, :], x[..., y1, :], wy)
+    return torch.lerp(rows[..., x0], rows[..., x1], wx)
+
+
+def load_inception(path=None, device="cpu", check_hash: bool = True, resize: str = "tf1") -> FIDInceptionV3:
     """FIDInceptionV3 with the released weights, in eval mode without gradients, on `device`.
 
     `path`: the file or a folder holding it; otherwise $STYLEGAN_EDU_WEIGHTS, then the cache folder (see
@@ -209,7 +235,7 @@ def load_inception(path=None, device="cpu", check_hash: bool = True) -> FIDIncep
     shapes always are. A missing or wrong file raises WeightsError (one line)."""
     from stylegan_edu.metrics.weights import load_standard
 
-    net = FIDInceptionV3()
+    net = FIDInceptionV3(resize)
     own = net.state_dict()
     state = load_standard("inception", {k: tuple(v.shape) for k, v in own.items()}, path, check_hash=check_hash,
                           optional=("*.num_batches_tracked",))  # counters are absent from pre-0.4.1 files

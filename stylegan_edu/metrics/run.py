@@ -42,14 +42,14 @@ def quantize(images: torch.Tensor) -> torch.Tensor:
     return ((images.float() + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1
 
 
-def load_features(kind: str, weights=None, device="cpu"):
-    """(network, label suffix) for `kind` in FEATURES."""
+def load_features(kind: str, weights=None, device="cpu", inception_resize: str = "tf1"):
+    """(network, label suffix) for `kind` in FEATURES; `inception_resize` as in FIDInceptionV3."""
     if kind == "toy":
         from stylegan_edu.metrics.toy_features import load_toy_features
         return load_toy_features(weights, device=device), "_toy"
     if kind == "inception":
         from stylegan_edu.metrics.inception import load_inception
-        return load_inception(weights, device=device), ""
+        return load_inception(weights, device=device, resize=inception_resize), ""
     raise ValueError(f"features must be one of {FEATURES}, got {kind!r}")
 
 
@@ -79,14 +79,17 @@ def _batches(num: int, batch_size: int):
 
 
 @torch.no_grad()
-def _generated(G, num: int, batch_size: int, seed: int, progress: bool, desc: str):
-    """Yields (z, quantized images) batch by batch: z drawn from `seed`, no truncation, random noise."""
+def _generated(G, num: int, batch_size: int, seed: int, progress: bool, desc: str, uint8: bool = True):
+    """Yields (z, images) batch by batch: z drawn from `seed`, no truncation, random noise; the images rounded
+    to 8 bits (as the official FID code feeds them) unless uint8=False (the official separability code feeds
+    G's float output to its classifiers)."""
     device = G.w_avg.device
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # the noise images drawn inside G
     for _, n in tqdm(list(_batches(num, batch_size)), desc=desc, disable=not progress, leave=False):
         z = torch.randn(n, G.cfg.latent_size, generator=gen).to(device)
-        yield z, quantize(G(z, noise_mode="random"))
+        images = G(z, noise_mode="random")
+        yield z, quantize(images) if uint8 else images
 
 
 @torch.no_grad()
@@ -118,7 +121,7 @@ def real_features(dataset, net, num: int, resolution: int, batch_size: int = 64,
 def separability_samples(G, classifier, num: int, batch_size: int = 64, seed: int = 0, progress: bool = True):
     """(z, w, attribute probabilities) of `num` generated faces, labelled by `classifier(images) -> [N, A]`."""
     zs, ws, ps = [], [], []
-    for z, images in _generated(G, num, batch_size, seed, progress, "labelling"):
+    for z, images in _generated(G, num, batch_size, seed, progress, "labelling", uint8=False):
         ws.append(G.mapping(z).double().cpu())
         ps.append(classifier(images).double().cpu())
         zs.append(z.double().cpu())
@@ -127,7 +130,8 @@ def separability_samples(G, classifier, num: int, batch_size: int = 64, seed: in
 
 def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: str = "toy", weights=None,
                     ppl_distance: str = "auto", ppl_num: int | None = None, ls_num: int | None = None,
-                    batch_size: int = 64, seed: int = 0, progress: bool = True) -> dict:
+                    batch_size: int = 64, seed: int = 0, progress: bool = True,
+                    inception_resize: str = "tf1") -> dict:
     """Compute `metrics` (names from METRICS) for generator G; returns {labelled name: value} plus timings.
 
     `num`: generated and real samples for fid/kid/pr (official: 50,000); `ppl_num` PPL pairs (official 100,000)
@@ -156,7 +160,7 @@ def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: st
         if dataset is None:
             raise ValueError(f"{', '.join(feats)} compare with real images: pass a dataset")
         t0 = time.perf_counter()
-        net, suffix = load_features(features, weights, device)
+        net, suffix = load_features(features, weights, device, inception_resize)
         if features == "toy":
             toy_net = net
         fake = generated_features(G, net, num, batch_size, seed, progress)
@@ -193,6 +197,7 @@ def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: st
         # only attributes the network reads reliably (>= 80 % on held-out faces): a label that is noise is
         # inseparable in any space and would only add the same constant to both scores
         names = reliable_attributes(toy_net, 0.8)
+        details["ls_dropped_attributes"] = [n for n in ATTRIBUTE_NAMES if n not in names]
         cols = [ATTRIBUTE_NAMES.index(n) for n in names]
         z, w, probs = separability_samples(G, toy_net.attribute_probabilities, ls_num or num, batch_size, seed,
                                            progress)

@@ -46,15 +46,16 @@ def conditional_entropy_bits(labels, predictions) -> float:
 
 
 def linear_separability(latents, probabilities, keep_fraction: float = 0.5,
-                        names: Sequence[str] | None = None, max_iter: int = 10000,
+                        names: Sequence[str] | None = None, max_iter: int = 1000,
                         random_state: int | None = 0) -> dict:
     """Linear separability of binary attributes in a latent space.
 
     latents: [N, D] (z or w); probabilities: [N, A] attribute probabilities from a classifier.
     keep_fraction: the share of most confident samples kept per attribute (the paper: 100k of 200k).
-    max_iter: LinearSVC's iteration limit (raise it if scikit-learn warns that the fit did not converge).
+    max_iter: LinearSVC's iteration limit; 1000 is scikit-learn's default, which the official code uses
+        (`LinearSVC()`); raise it if scikit-learn warns that the fit did not converge.
     random_state: seeds only the order in which LinearSVC's solver visits the samples (so the result repeats
-        exactly); None leaves scikit-learn's default.
+        exactly; the official code leaves it unseeded); None leaves scikit-learn's default.
 
     Returns {"score": 2^(sum of entropies), "entropies": {name: H(Y|X) bits}, "normals": [A, D] unit normals
     pointing to the p > 0.5 side, "intercepts": [A] (so normals @ x + intercepts is the signed distance to the
