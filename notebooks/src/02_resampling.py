@@ -8,10 +8,11 @@
 # because, combined with the 2× nearest step, it behaves like bilinear interpolation.
 #
 # In this lesson you will
-# 1. build the blur kernel and the three resampling modes by hand,
+# 1. build the blur kernel and the three resampling modes,
 # 2. look at what they do to a test pattern full of fine stripes (aliasing),
 # 3. measure their frequency response, and
-# 4. check your versions against `stylegan_edu.resample`.
+# 4. write the blur itself and binomial kernels of any size (the exercises), checked against
+#    `stylegan_edu.resample`.
 
 # %%
 import math
@@ -42,19 +43,15 @@ torch.testing.assert_close(my_kernel, resample.blur_kernel())
 print("matches stylegan_edu.resample.blur_kernel")
 
 # %% [markdown]
-# Blurring is a per-channel (depthwise) convolution with this kernel. Zero padding keeps the size; it also
-# darkens the border slightly, exactly as the official TensorFlow code does.
+# Blurring filters every channel on its own with this kernel: a **depthwise** convolution, in which red never
+# leaks into green. Zero padding keeps the size; it also darkens the border slightly, exactly as the official
+# TensorFlow code does. You write this blur yourself in the exercises; until then the lesson uses the
+# library's `resample.blur2d`. Blurring a flat 5×5 image of ones shows both (printed × 16): the inside stays
+# 16/16 = 1, an edge pixel loses the kernel's outer row and drops to 12/16, a corner loses a row and a column
+# and drops to 9/16.
 
 # %%
-def my_blur(x):
-    c = x.shape[1]
-    weight = my_kernel[None, None].repeat(c, 1, 1, 1)  # one copy of the kernel per channel
-    return F.conv2d(x, weight, padding=1, groups=c)
-
-
-x = torch.randn(2, 3, 16, 16)
-torch.testing.assert_close(my_blur(x), resample.blur2d(x))
-print("my_blur matches stylegan_edu.resample.blur2d")
+print(resample.blur2d(torch.ones(1, 1, 5, 5))[0, 0] * 16)
 
 # %% [markdown]
 # ## 2 · Three ways to double the resolution
@@ -69,10 +66,11 @@ def my_upsample(x, mode):
     if mode == "nearest":
         return up
     if mode == "blur":
-        return my_blur(up)
+        return resample.blur2d(up)
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
 
+x = torch.randn(2, 3, 16, 16)
 for mode in ("nearest", "blur", "bilinear"):
     torch.testing.assert_close(my_upsample(x, mode), resample.upsample(x, mode))
 print("all three upsampling modes match stylegan_edu.resample.upsample")
@@ -118,7 +116,7 @@ def my_downsample(x, mode):
     if mode == "nearest":
         return x[:, :, ::2, ::2]
     if mode == "blur":
-        return F.avg_pool2d(my_blur(x), 2)  # blur, then average 2x2 blocks
+        return F.avg_pool2d(resample.blur2d(x), 2)  # blur, then average 2x2 blocks
     return F.interpolate(x, scale_factor=0.5, mode="bilinear", align_corners=False, antialias=True)
 
 
@@ -189,29 +187,40 @@ np.testing.assert_allclose(H_blur, np.cos(np.pi * f) ** 2, atol=1e-12)
 # %% [markdown]
 # ## Your turn
 #
-# The paper's code can use other binomial filters. Write `binomial_kernel(n)` that returns the normalised
+# **Exercise 1.** Write `blur(x)`: the [1, 2, 1] blur of section 1 for a batch `x` of shape (N, C, H, W), any
+# number of channels, each channel blurred on its own, zero padding, the same size out. (`my_kernel` from
+# section 1 is the 3×3 kernel.)
+
+# %%
+from stylegan_edu.course.lesson02 import check_binomial_kernel, check_blur
+
+
+def blur(x):
+    """x (N, C, H, W) -> (N, C, H, W): every channel convolved with the normalised [1, 2, 1] x [1, 2, 1] kernel,
+    zero padding."""
+    ### BEGIN SOLUTION
+    c = x.shape[1]
+    weight = my_kernel[None, None].repeat(c, 1, 1, 1)  # (C, 1, 3, 3): one copy of the kernel per channel
+    return F.conv2d(x, weight, padding=1, groups=c)
+    ### END SOLUTION
+
+
+check_blur(blur)
+
+# %% [markdown]
+# **Exercise 2.** The paper's code can use other binomial filters. Write `binomial_kernel(n)`: the normalised
 # 2-D kernel built from row `n` of Pascal's triangle (n = 2 gives [1, 2, 1], n = 4 gives [1, 4, 6, 4, 1]).
-# Hint: `math.comb`.
+# `math.comb` gives the entries of a row.
 
 # %%
 def binomial_kernel(n):
+    """The (n + 1, n + 1) kernel: the outer product of the taps C(n, 0), ..., C(n, n) with themselves, summing
+    to 1."""
+    ### BEGIN SOLUTION
     taps = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float32)
     k = torch.outer(taps, taps)
     return k / k.sum()
+    ### END SOLUTION
 
 
-# %%
-def check_binomial(fn):
-    for n, taps in ((2, (1, 2, 1)), (4, (1, 4, 6, 4, 1))):
-        got, want = fn(n), resample.blur_kernel(taps)
-        if got.shape != want.shape:
-            return print(f"n={n}: expected shape {tuple(want.shape)}, got {tuple(got.shape)}. "
-                         "Hint: the 1-D taps have n + 1 entries.")
-        if not torch.allclose(got.sum(), torch.tensor(1.0)):
-            return print(f"n={n}: your kernel sums to {got.sum():.3f}; divide by the sum so flat areas stay flat.")
-        if not torch.allclose(got, want):
-            return print(f"n={n}: expected {want}, got {got}. Hint: torch.outer(taps, taps).")
-    print("Correct: binomial kernels of any size.")
-
-
-check_binomial(binomial_kernel)
+check_binomial_kernel(binomial_kernel)
