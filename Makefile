@@ -1,10 +1,13 @@
 # Two entry points (see README): `make lab` opens the course, `make test` runs every test.
 # Both create and reuse a virtual environment in $(VENV). Override the torch requirement with TORCH_SPEC,
-# e.g. `TORCH_SPEC=torch==2.13.0 make test` for a CPU-only machine that has that wheel.
+# e.g. `TORCH_SPEC=torch==2.13.0 make test` where pip finds a CPU wheel of that version, and the index torch
+# comes from with TORCH_INDEX, e.g. `TORCH_INDEX=https://download.pytorch.org/whl/cpu make test` for the CPU
+# build on any machine with internet (PyPI's Linux torch is the CUDA build).
 
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch
+TORCH_INDEX ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stylegan-edu-installed
 PYTEST_ARGS ?=
@@ -19,12 +22,12 @@ LAB_ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 venv:
 	@$(PYTHON) -c 'import sys; sys.exit("stylegan-edu needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ "$$(cat $(STAMP))" != "$(TORCH_SPEC)" ]; then \
-		echo "installing into $(VENV) (torch requirement: $(TORCH_SPEC))"; \
-		$(PY) -m pip install --quiet "$(TORCH_SPEC)" && \
+	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ "$$(cat $(STAMP))" != "$(TORCH_SPEC)$(TORCH_INDEX)" ]; then \
+		echo "installing into $(VENV) (torch requirement: $(TORCH_SPEC)$(if $(TORCH_INDEX), from $(TORCH_INDEX)))"; \
+		$(PY) -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)" && \
 		$(PY) -m pip install --quiet -e ".[dev]" && \
 		$(PY) -m pip install --quiet --no-deps "pytorch-fid>=0.3" && \
-		printf '%s' "$(TORCH_SPEC)" > $(STAMP); \
+		printf '%s' "$(TORCH_SPEC)$(TORCH_INDEX)" > $(STAMP); \
 	fi
 
 # Opens lesson 00 (the file browser shows the rest). LAB_ARGS passes options to JupyterLab, e.g. --no-browser.

@@ -54,3 +54,17 @@ def test_readme_opens_with_the_two_commands_and_ci_calls_the_test_one():
 
 def test_python_requirement_is_310():
     assert 'requires-python = ">=3.10"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_torch_index_reaches_pip_and_the_readme_gives_the_cpu_index():
+    import shutil
+    import subprocess
+
+    make = shutil.which("make")
+    assert make, "make is needed for the README's commands"
+    dry = subprocess.run([make, "-n", "-B", "venv", "TORCH_INDEX=https://example.org/whl/cpu",
+                          "TORCH_SPEC=torch==9.9"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert '--index-url https://example.org/whl/cpu "torch==9.9"' in dry
+    plain = subprocess.run([make, "-n", "-B", "venv"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "--index-url" not in plain
+    assert "TORCH_INDEX=https://download.pytorch.org/whl/cpu make test" in (ROOT / "README.md").read_text()
