@@ -58,14 +58,15 @@ def draw_generator(cfg: ModelConfig, ax=None, noise_seed: int = 0) -> Drawing:
 
     rows = cfg.resolutions
     map_y = 1.6  # the mapping network runs left to right above the synthesis rows
-    height = map_y + 1.2 + len(rows) * _ROW_H + 1.6
+    y_out = -(len(rows) - 1) * _ROW_H - 3.35  # the ToRGB and image boxes below the last row
+    bottom, top_edge = y_out - 1.6, map_y + 1.0  # the key is written under them
     width = _X0 + _SLOTS[-1] + 2.2
     if ax is None:
-        fig, ax = plt.subplots(figsize=(width * 0.62, height * 0.62))
+        fig, ax = plt.subplots(figsize=(width * 0.62, (top_edge - bottom) * 0.62))
     else:
         fig = ax.figure
     ax.set_xlim(-0.3, width)
-    ax.set_ylim(-(height - map_y - 1.2), map_y + 1.0)
+    ax.set_ylim(bottom, top_edge)
     ax.set_aspect("equal")
     ax.axis("off")
     d = Drawing(fig, ax)
@@ -126,8 +127,8 @@ def draw_generator(cfg: ModelConfig, ax=None, noise_seed: int = 0) -> Drawing:
         c = cfg.channels(res)
         ax.add_patch(plt.Rectangle((-0.2, top - 2.75), xs[-1] + 0.75, 2.6, facecolor=_FRAME, edgecolor="none",
                                    zorder=0))
-        ax.text(0.75, y_m + 0.1, f"{res}×{res}", ha="center", va="bottom", fontsize=11 if res < 100 else 10 if res < 1000 else 8,
-                fontweight="bold")
+        size = 11 if res < 100 else 10 if res < 1000 else 8  # "1024×1024" must fit left of the first box
+        ax.text(0.75, y_m + 0.1, f"{res}×{res}", ha="center", va="bottom", fontsize=size, fontweight="bold")
         ax.text(0.75, y_m - 0.05, f"{c} maps", ha="center", va="top", fontsize=7)
         d.items.append(("block", (res, c)))
         # the w branch of this row, feeding both A boxes
@@ -184,7 +185,6 @@ def draw_generator(cfg: ModelConfig, ax=None, noise_seed: int = 0) -> Drawing:
     # output: ToRGB (1x1 conv) -> image
     last = -(len(rows) - 1) * _ROW_H
     xs = [_X0 + s for s in _SLOTS]
-    y_out = last - 3.35
     arrow(xs[6], last - 1.9, xs[6], y_out + 0.3)
     box(xs[6], y_out, 1.25, 0.6, "ToRGB\n(1×1 conv)", size=7, kind="torgb")
     box(xs[4], y_out, 1.9, 0.6, f"Image\n{cfg.resolution}×{cfg.resolution}×{cfg.num_channels}", size=7,
@@ -195,5 +195,4 @@ def draw_generator(cfg: ModelConfig, ax=None, noise_seed: int = 0) -> Drawing:
     if cfg.use_noise:
         key += "\nB: learned per-channel scale of one noise image     +: add"
     ax.text(-0.2, y_out - 0.7, key, ha="left", va="top", fontsize=7, color="#444444")
-    ax.set_ylim(y_out - 1.6, map_y + 1.0)
     return d
