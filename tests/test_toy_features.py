@@ -183,3 +183,22 @@ def test_reliable_attributes(net):
     assert "smile" not in reliable_attributes(net)  # measured at chance: the card says so
     with pytest.raises(ValueError):
         reliable_attributes(ToyFeatureNet())
+
+
+def _table_numbers(text: str) -> list[float]:
+    rows = [ln for ln in text.splitlines() if ln.startswith("| ") and ln[2:3].isdigit() or ln.startswith("| | mean")]
+    cells = [c.strip().strip("*").replace("\u2212", "-") for ln in rows for c in ln.split("|")[4:8]]
+    return [float(c) for c in cells]
+
+
+@pytest.mark.slow
+def test_the_cards_validation_table_is_what_the_card_command_measures():
+    from pathlib import Path
+
+    from stylegan_edu.metrics.toy_features import card_table
+
+    card = (Path(__file__).resolve().parents[1] / "data" / "pretrained" / "TOYFACES_FEATURES_CARD.md").read_text()
+    got = _table_numbers(card_table(load_toy_features()))
+    want = _table_numbers(card)
+    assert len(got) == len(want) == 21 * 4
+    assert max(abs(a - b) for a, b in zip(got, want)) <= 0.002

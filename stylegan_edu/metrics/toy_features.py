@@ -232,6 +232,33 @@ def format_metrics(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def card_table(net: ToyFeatureNet, n_images: int = 28000, n_val: int = 2000, device="cpu",
+               progress: bool = False) -> str:
+    """The per-attribute validation table of data/pretrained/TOYFACES_FEATURES_CARD.md (markdown), measured on
+    the validation faces (ToyFaces n_images .. n_images + n_val - 1) at 64 px and box-downsampled to 32 px;
+    accuracies below 0.6 (chance is 0.5) in bold."""
+    from stylegan_edu.data import ATTRIBUTE_SCALES, load_toyfaces
+
+    ds = load_toyfaces(n=n_images + n_val, resolution=64, progress=progress)
+    val_idx = torch.arange(n_images, n_images + n_val)
+    full = _evaluate(net, ds, val_idx, 64, 256, device)
+    half = _evaluate(net, ds, val_idx, 64, 256, device, downsample=True)
+
+    def num(x, bold=False):
+        text = f"{x:.3f}".replace("-", "\u2212")
+        return f"**{text}**" if bold else text
+
+    lines = ["| # | attribute | scale | accuracy | R² | accuracy at 32 px | R² at 32 px |",
+             "|---|-----------|-------|---------:|---:|------------------:|------------:|"]
+    for i, (n, scale) in enumerate(zip(ATTRIBUTE_NAMES, ATTRIBUTE_SCALES)):
+        acc = full["accuracy"][n]
+        lines.append(f"| {i} | {n} | {scale} | {num(acc, acc < 0.6)} | {num(full['r2'][n])} | "
+                     f"{num(half['accuracy'][n])} | {num(half['r2'][n])} |")
+    lines.append(f"| | mean | | {num(full['mean_accuracy'])} | {num(full['mean_r2'])} | "
+                 f"{num(half['mean_accuracy'])} | {num(half['mean_r2'])} |")
+    return "\n".join(lines)
+
+
 def train_toy_features(
     out_path: Path | str,
     n_images: int = 28000,
@@ -380,7 +407,18 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=seed_int(), default=0, help="default: %(default)s")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--card", action="store_true",
+                   help="train nothing: measure the network in --out on the validation faces (--n, --n-val) and "
+                        "print the model card's table")
     args = p.parse_args(argv)
+    if args.card:
+        try:
+            print(card_table(load_toy_features(args.out, device=args.device or "cpu"), args.n, args.n_val,
+                             args.device or "cpu", progress=not args.no_progress))
+        except ToyFeaturesError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
     _keep_freed_memory()
     try:
         m = train_toy_features(args.out, n_images=args.n, n_val=args.n_val, epochs=args.epochs,
