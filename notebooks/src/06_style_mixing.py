@@ -24,12 +24,12 @@ from stylegan_edu.data import ATTRIBUTE_NAMES, ATTRIBUTE_SCALES
 from stylegan_edu.demos import mixing_demo, render_mix
 from stylegan_edu.generator import broadcast, truncate, z_from_seeds
 from stylegan_edu.metrics.toy_features import load_toy_features
-from stylegan_edu.mixing import mix_ws, style_mixing_grid
-from stylegan_edu.viz import image_grid
+from stylegan_edu.mixing import level_label, mix_ws, mixing_figure, style_mixing_grid
 
 _ = torch.manual_seed(0)
 G = pretrained.load("toyfaces-64")
-print("style layers per level:", {lvl: G.cfg.level_layers(lvl) for lvl in ("coarse", "middle", "fine")})
+for lvl in ("coarse", "middle", "fine"):
+    print(f"{level_label(G.cfg, lvl):>16}: style layers {G.cfg.level_layers(lvl)}")
 
 # %% [markdown]
 # ## 1 · Mixing by hand
@@ -57,15 +57,15 @@ print("my_mix matches stylegan_edu.mixing.mix_ws")
 # %% [markdown]
 # ## 2 · The figure-3 grid
 #
-# Top row: the B faces (style sources). Left column: the A faces. Each cell: A with one level taken from B.
+# Top row: the B faces (style sources). Left column: the A faces. Each cell: its row's A with one level's
+# styles taken from its column's B. The title of each grid names the level, its layers and their pixels.
 
 # %%
 rows, cols = [101, 102, 103, 104], [201, 202, 203, 204, 205]
 grids = {}
 for level in ("coarse", "middle", "fine"):
     grids[level] = style_mixing_grid(G, rows, cols, G.cfg.level_layers(level), psi=0.7)
-    print(f"{level} styles from the top row")
-    display(image_grid(grids[level], columns=len(cols) + 1, upscale_to=96))
+    display(mixing_figure(G, rows, cols, G.cfg.level_layers(level), grid=grids[level]))
 
 # %% [markdown]
 # ## 3 · Checking the levels with the attribute reader
@@ -135,48 +135,73 @@ for level, r in sep["levels"].items():
 # %% [markdown]
 # ## 4 · Live demo
 #
-# Choose the two seeds, which level takes B, the truncation ψ and the noise strength. The greyed-out
-# "layers" slider shows which style layers the chosen level is; pick **range** to choose any layers yourself.
-# The picture shows A, B and the mix. Each update renders three 64 px faces, a few tens of milliseconds on a
-# laptop CPU.
+# Choose the two seeds, which level takes B, the truncation ψ and the noise strength. Each level button says
+# the pixels its layers work at; the greyed-out "layers" slider shows which style layers that level is; pick
+# **layers:** to choose any layers yourself. ψ runs from 0 to 1 here (lesson 07 shows what lies beyond).
+# The noise slider multiplies the noise the model was trained with: at ×1 it moves pixels by about 1 % of
+# the colour range, too little to see, so the fourth panel shows what it changes in the mix, 10× amplified
+# (black: no change). Raise it to ×5 or ×10 and the grain shows in the faces themselves. Each update renders
+# four 64 px faces (A, B, the mix, and the mix without noise), a few tens of milliseconds on a laptop CPU.
+# Where the notebook is only read (on GitHub), the cell shows the picture the demo drew when it was run.
 
 # %%
-mixing_demo(G, seed_a=101, seed_b=201)
+mixing_demo(G, seed_a=101, seed_b=205)
 
 # %% [markdown]
-# The demo is a thin wire over one pure function, `render_mix`, which you can call yourself:
+# The demo starts with the coarse styles of B: the mix takes B's larger head, its turn and its place in the
+# frame, while the blue backdrop and the brown hair stay A's. In the noise panel the changes sit on the
+# outlines of the hair and the face and around the eyes: noise moves where edges fall, not who the person is
+# (lesson 05).
+#
+# The demo is a thin wire over one pure function, `render_mix`, which you can call yourself. With the middle
+# styles of the same B the mix stays close to A, as the table of section 3 predicts for this model:
 
 # %%
-render_mix(G, 101, 201, G.cfg.level_layers("middle"), psi=0.7, noise=1.0)
+render_mix(G, 101, 205, G.cfg.level_layers("middle"), psi=0.7, noise=1.0)
 
 # %% [markdown]
 # ## Your turn
 #
-# Write `crossover_layers(num_layers, crossover)`: the layers that take B's w when mixing regularisation
-# switches from A to B *at* layer `crossover` (layers before it keep A). Then check that mixing with them
-# equals the generator's own `G(z_a, z_mix=z_b, crossover=...)`.
+# **Exercise 1.** Mixing regularisation (the introduction) switches from A's w to B's *at* a layer, the
+# crossover: the layers before it keep A. Write `crossover_layers(num_layers, crossover)`, the list of layers
+# that take B's w. The check also mixes with your layers and compares the image with the generator's own
+# `G(z_a, z_mix=z_b, crossover=...)`.
 
 # %%
+from stylegan_edu.course.lesson06 import check_crossover_layers, check_mix_level
+
+
 def crossover_layers(num_layers, crossover):
+    """The style layers (a list of ints, ascending) that take the second w when the switch is at `crossover`."""
+    ### BEGIN SOLUTION
     return list(range(crossover, num_layers))
-
-
-# %%
-def check_crossover_layers(fn):
-    for n, c in ((10, 4), (8, 0), (10, 10)):
-        got, want = list(fn(n, c)), list(range(c, n))
-        if got != want:
-            hint = "off by one: layer `crossover` itself already takes B" if got == list(range(c + 1, n)) else \
-                "the layers from `crossover` up to the last one"
-            return print(f"num_layers={n}, crossover={c}: expected {want}, got {got}. Hint: {hint}.")
-    z = z_from_seeds([5, 6], G.cfg.latent_size)
-    with torch.no_grad():
-        ws = broadcast(G.mapping(z), G.num_layers)
-        mine = G.synthesis(mix_ws(ws[:1], ws[1:], fn(G.num_layers, 4)), noise_mode="const")
-        theirs = G(z[:1], z_mix=z[1:], crossover=4, noise_mode="const")
-    if not torch.allclose(mine, theirs, atol=1e-5):
-        return print("the layers look right but the image differs from G(z, z_mix=..., crossover=4)")
-    print("Correct: the crossover of mixing regularisation.")
+    ### END SOLUTION
 
 
 check_crossover_layers(crossover_layers)
+
+# %% [markdown]
+# **Exercise 2.** Section 1 took a level's layers from `G.cfg.level_layers`. Work them out yourself: write
+# `mix_level(ws_a, ws_b, cfg, level)`, A's per-layer styles with the layers of `level` ("coarse", "middle" or
+# "fine") taken from B. A layer belongs to coarse when its resolution is at most `cfg.coarse_max_res`, to
+# middle when at most `cfg.middle_max_res`, otherwise to fine; `cfg.num_layers` says how many layers there
+# are. The check runs it on three models: this one, the smaller toy-32 (its fine level is 32 px) and the
+# paper's 1024 px model.
+
+# %%
+def mix_level(ws_a, ws_b, cfg, level):
+    """ws_a, ws_b: styles [N, cfg.num_layers, w_dim]. Returns a new tensor: ws_a with the layers of `level`
+    replaced by ws_b's (ws_a and ws_b themselves unchanged). Do not call cfg.level_layers."""
+    ### BEGIN SOLUTION
+    def level_of(layer):
+        res = 2 ** (layer // 2 + 2)  # two style layers per resolution: 4, 4, 8, 8, 16, 16, ...
+        return "coarse" if res <= cfg.coarse_max_res else "middle" if res <= cfg.middle_max_res else "fine"
+
+    out = ws_a.clone()
+    layers = [i for i in range(cfg.num_layers) if level_of(i) == level]
+    out[:, layers] = ws_b[:, layers]
+    return out
+    ### END SOLUTION
+
+
+check_mix_level(mix_level)

@@ -58,11 +58,21 @@ print("my_truncate matches stylegan_edu.generator.truncate")
 
 # %%
 psis = [1.0, 0.75, 0.5, 0.25, 0.0, -0.25, -0.5, -0.75, -1.0]
+seeds = [1, 2, 3, 4]
 with torch.no_grad():
     rows = [G(z, truncation_psi=psi, noise_mode="const") for psi in psis]
 grid = torch.stack(rows, dim=1).reshape(-1, 3, 64, 64)  # seed-major: one row per seed
-print("psi:", psis)
-image_grid(grid, columns=len(psis), upscale_to=80)
+tile = 64 + 2  # image_grid: 64 px faces, 2 px apart
+fig, ax = plt.subplots(figsize=(10, 5))
+ax.imshow(image_grid(grid, columns=len(psis)))
+ax.set_xticks([2 + 32 + i * tile for i in range(len(psis))], [f"ψ = {p:g}".replace("-", "−") for p in psis])
+ax.set_yticks([2 + 32 + i * tile for i in range(len(seeds))], [f"seed {s}" for s in seeds])
+ax.tick_params(length=0)
+ax.spines[:].set_visible(False)
+ax.set_title(f"truncation ψ per column: layers 0–{G.cfg.truncation_cutoff - 1} "
+             f"({G.cfg.layer_resolution(0)}–{G.cfg.layer_resolution(G.cfg.truncation_cutoff - 1)} px) truncated, "
+             f"the {G.cfg.layer_resolution(G.num_layers - 1)} px layers left alone")
+plt.show()
 
 # %% [markdown]
 # At ψ = 0 (the middle column) the rows converge on one head, centred and facing forward with the same bob of
@@ -131,30 +141,75 @@ assert abs(in_z - spread[1.0]) < 1e-3 < spread[1.0] - spread[0.4]
 # %% [markdown]
 # ## Your turn
 #
-# A classic mistake is to truncate z instead of w. Write `truncated_ws(G, z, psi)` that returns the
-# per-layer w for latents `z` truncated with `psi` *in W*, using the model's cutoff.
+# **Exercise 1.** A classic mistake is to truncate z instead of w (section 4 showed why that does nothing).
+# Write `truncated_ws(G, z, psi)`: the per-layer w for the latents `z`, truncated with `psi` *in W*, only in
+# the layers below the model's cutoff.
 
 # %%
+from stylegan_edu.course.lesson07 import check_truncated_ws, check_update_w_avg
+
+
 def truncated_ws(G, z, psi):
-    ws = broadcast(G.mapping(z), G.num_layers)
-    return my_truncate(ws, G.w_avg, psi, G.cfg.truncation_cutoff)
-
-
-# %%
-def check_truncated_ws(fn):
-    z = z_from_seeds([8, 9], G.cfg.latent_size)
+    """z [N, latent] -> styles [N, G.num_layers, w_dim]: layers below G.cfg.truncation_cutoff truncated with psi."""
+    ### BEGIN SOLUTION
     with torch.no_grad():
-        got = fn(G, z, 0.5)
-        want = truncate(broadcast(G.mapping(z), G.num_layers), G.w_avg, 0.5, G.cfg.truncation_cutoff)
-        wrong_z = broadcast(G.mapping(0.5 * z), G.num_layers)
-    if got.shape != want.shape:
-        return print(f"expected shape {tuple(want.shape)} (seeds, layers, w_dim), got {tuple(got.shape)}")
-    if torch.allclose(got, wrong_z, atol=1e-5):
-        return print("these are the untruncated w (scaling z changes nothing, pixel norm undoes it): "
-                     "map z to w first, then move w towards G.w_avg")
-    if not torch.allclose(got, want, atol=1e-5):
-        return print("close: remember the cutoff, the layers from G.cfg.truncation_cutoff on are not truncated")
-    print("Correct: truncation in W with a cutoff.")
+        ws = broadcast(G.mapping(z), G.num_layers)
+    return my_truncate(ws, G.w_avg, psi, G.cfg.truncation_cutoff)
+    ### END SOLUTION
 
 
 check_truncated_ws(truncated_ws)
+
+# %% [markdown]
+# **Exercise 2.** Where does w_avg come from? While training, after each batch the generator moves w_avg a
+# little towards the mean w of that batch: a moving average with decay β = `G.cfg.w_avg_beta` (0.995), so
+# the old average keeps the share β and the batch brings the rest. Write `update_w_avg(w_avg, w, beta)`: the
+# new average after one batch.
+
+# %%
+def update_w_avg(w_avg, w, beta):
+    """w_avg [w_dim]: the average so far; w [N, w_dim]: one batch of mapped latents. Returns the new average."""
+    ### BEGIN SOLUTION
+    return beta * w_avg + (1 - beta) * w.mean(dim=0)
+    ### END SOLUTION
+
+
+check_update_w_avg(update_w_avg)
+
+# %% [markdown]
+# The library's version is `G.update_w_avg(w)`. Run it on a copy of the shipped model whose w_avg starts at
+# 0, for 1500 batches of 16 latents, and measure how far the running average is from the mean of 20 000 w
+# (relative to that mean's length). The same measure for the shipped model's own w_avg is the dashed line.
+
+# %%
+import copy
+
+gen = torch.Generator().manual_seed(1)
+with torch.no_grad():
+    mean_w = G.mapping(torch.randn(20000, G.cfg.latent_size, generator=gen)).mean(dim=0)
+    tracker = copy.deepcopy(G)
+    tracker.w_avg.zero_()
+    distance = []
+    for step in range(1500):
+        tracker.update_w_avg(G.mapping(torch.randn(16, G.cfg.latent_size, generator=gen)))
+        distance.append(((tracker.w_avg - mean_w).norm() / mean_w.norm()).item())
+shipped = ((G.w_avg - mean_w).norm() / mean_w.norm()).item()
+for step in (100, 500, 1000, 1500):
+    print(f"after {step:4d} batches: {distance[step - 1]:.3f}")
+print(f"shipped w_avg: {shipped:.3f}")
+
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.semilogy(range(1, 1501), distance, label="running average from 0")
+ax.axhline(shipped, color="k", ls="--", label="shipped G.w_avg")
+ax.set(xlabel="batches of 16", ylabel="|w_avg − mean w| / |mean w|", title=f"β = {G.cfg.w_avg_beta}")
+ax.legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# On the log scale the start is a straight line: each batch keeps β of the distance, so the running average
+# forgets its start at 0 by a factor e every 1/(1 − β) = 200 batches (0.61 after 100 batches, 0.08 after
+# 500). From about 1000 batches on it stays within 1–2 % of the mean w, as close as the shipped w_avg
+# (0.015), and jitters there: every batch of 16 latents has a mean of its own, and β = 0.995 averages that
+# noise away only down to about a percent. Training runs for tens of thousands of batches, so w_avg follows
+# the mapping network as it changes, and truncation pulls towards an up-to-date centre.
