@@ -11,9 +11,9 @@
 # that the data's factors line up with straight directions. The paper measures this (lesson 08) and finds W
 # far more "linear" than Z.
 #
-# You will build the MLP with the two tricks of the official code: pixel norm of z and the **equalized
-# learning rate** with a 100× smaller learning rate for the mapping layers, and then look at Z and W of the
-# trained ToyFaces model.
+# You will meet the two tricks of the official code, pixel norm of z and the **equalized learning rate** with
+# a 100× smaller learning rate for the mapping layers, assemble the MLP from the library's layers, and look at
+# Z and W of the trained ToyFaces model. In the exercises you write both tricks yourself.
 
 # %%
 import math
@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from stylegan_edu import layers, pretrained
 from stylegan_edu.configs import get_config
@@ -34,16 +35,14 @@ _ = torch.manual_seed(0)
 # %% [markdown]
 # ## 1 · Pixel norm
 #
-# Before the MLP, z is scaled to unit root-mean-square length: only its direction matters.
+# Before the MLP, z is scaled to unit root-mean-square length: only its direction matters. The library's
+# `layers.pixel_norm` does it (you write it in exercise 1). Five latents drawn three times too large come out
+# with RMS 1:
 
 # %%
-def my_pixel_norm(z, eps=1e-8):
-    return z / (z.square().mean(dim=1, keepdim=True) + eps).sqrt()
-
-
 z = torch.randn(5, 128) * 3
-torch.testing.assert_close(my_pixel_norm(z), layers.pixel_norm(z))
-print("RMS after pixel norm:", my_pixel_norm(z).square().mean(dim=1).sqrt())
+for name, v in (("z", z), ("pixel_norm(z)", layers.pixel_norm(z))):
+    print(f"RMS of each row of {name:>13}:", "  ".join(f"{r:.2f}" for r in v.square().mean(dim=1).sqrt()))
 
 # %% [markdown]
 # ## 2 · The equalized learning rate
@@ -53,29 +52,31 @@ print("RMS after pixel norm:", my_pixel_norm(z).square().mean(dim=1).sqrt())
 # gain / √fan_in. Then all layers learn at the same relative speed. For the mapping network the stored weights
 # are N(0, 1/λ²) and the runtime factor is multiplied by λ = 0.01 (the "lr multiplier"): the layers behave
 # as if their learning rate were 100× smaller, which keeps w stable while the synthesis network learns.
+#
+# `layers.EqualizedLinear` is such a layer (you write your own in exercise 3). One of the mapping network's
+# layers, 512 → 512 with λ = 0.01, stores weights of standard deviation 1/λ = 100 and multiplies them at run
+# time by √2 · 0.01 / √512 = 0.000625, so the weights it computes with have He's standard deviation
+# √2 / √512 = 0.0625:
 
 # %%
-class MyEqualizedLinear(torch.nn.Module):
-    def __init__(self, fan_in, fan_out, gain=math.sqrt(2), lrmul=1.0):
-        super().__init__()
-        self.weight = torch.nn.Parameter(torch.randn(fan_out, fan_in) / lrmul)
-        self.bias = torch.nn.Parameter(torch.zeros(fan_out))
-        self.scale = gain * lrmul / math.sqrt(fan_in)
-        self.lrmul = lrmul
+dense = layers.EqualizedLinear(512, 512, lrmul=0.01)
+print(f"stored weights: std {dense.weight.std():.1f}; runtime scale {dense.weight_gain:.6f}; "
+      f"weights used: std {(dense.weight * dense.weight_gain).std():.4f}")
 
-    def forward(self, x):
-        return F.linear(x, self.weight * self.scale, self.bias * self.lrmul)
+# %% [markdown]
+# The mapping network is eight of these dense layers, each followed by a leaky ReLU (slope 0.2), after the
+# pixel norm of z.
 
-
-class MyMapping(torch.nn.Module):
+# %%
+class MyMapping(nn.Module):
     def __init__(self, z_dim=512, w_dim=512, hidden=512, num_layers=8, lrmul=0.01):
         super().__init__()
         sizes = [z_dim] + [hidden] * (num_layers - 1) + [w_dim]
-        self.layers = torch.nn.ModuleList(MyEqualizedLinear(sizes[i], sizes[i + 1], lrmul=lrmul)
-                                          for i in range(num_layers))
+        self.layers = nn.ModuleList(layers.EqualizedLinear(sizes[i], sizes[i + 1], lrmul=lrmul)
+                                    for i in range(num_layers))
 
     def forward(self, z):
-        x = my_pixel_norm(z)
+        x = layers.pixel_norm(z)
         for layer in self.layers:
             x = F.leaky_relu(layer(x), 0.2)
         return x
@@ -146,23 +147,65 @@ print("a straight direction in W explains more of each attribute than in Z:", bo
 # %% [markdown]
 # ## Your turn
 #
-# What runtime scale does an equalized-lr dense layer use? Write `runtime_scale(fan_in, gain, lrmul)`.
+# **Exercise 1.** Write `pixel_norm(z, eps=1e-8)` (section 1): every row of z (N, D) scaled to unit root mean
+# square, with `eps` inside the square root so that an all-zero z does not give NaN.
+
+# %%
+from stylegan_edu.course.lesson03 import check_equalized_linear, check_pixel_norm, check_runtime_scale
+
+
+def pixel_norm(z, eps=1e-8):
+    """z (N, D) -> (N, D): each row divided by its root mean square."""
+    ### BEGIN SOLUTION
+    return z / (z.square().mean(dim=1, keepdim=True) + eps).sqrt()
+    ### END SOLUTION
+
+
+check_pixel_norm(pixel_norm)
+
+# %% [markdown]
+# **Exercise 2.** What runtime scale does an equalized-lr dense layer use? Write `runtime_scale(fan_in, gain,
+# lrmul)`.
 
 # %%
 def runtime_scale(fan_in, gain=math.sqrt(2), lrmul=1.0):
+    """The number the stored weights are multiplied by at run time."""
+    ### BEGIN SOLUTION
     return gain * lrmul / math.sqrt(fan_in)
-
-
-# %%
-def check_runtime_scale(fn):
-    for fan_in, gain, lrmul in ((512, math.sqrt(2), 0.01), (128, 1.0, 1.0), (4608, math.sqrt(2), 1.0)):
-        want = layers.EqualizedLinear(fan_in, 1, gain=gain, lrmul=lrmul).weight_gain
-        got = fn(fan_in, gain, lrmul)
-        if not math.isclose(got, want, rel_tol=1e-6):
-            hint = ("did you forget the lr multiplier?" if math.isclose(got, want / lrmul, rel_tol=1e-6)
-                    else "He's constant divides by the square root of fan_in.")
-            return print(f"fan_in={fan_in}, gain={gain:.3f}, lrmul={lrmul}: expected {want:.6g}, got {got:.6g}; {hint}")
-    print("Correct: the equalized learning rate's runtime scale.")
+    ### END SOLUTION
 
 
 check_runtime_scale(runtime_scale)
+
+# %% [markdown]
+# **Exercise 3.** Write the equalized-lr dense layer as an `nn.Module`, with the parameter names of
+# `nn.Linear` so that it can load the library's weights. The check compares it with `layers.EqualizedLinear`:
+# what it stores when created, and what it computes from the same weights.
+
+# %%
+class MyEqualizedLinear(nn.Module):
+    """Dense layer with equalized learning rate. Parameters: `weight` (out_features, in_features), stored as
+    N(0, 1/lrmul^2), and `bias` (out_features,), stored as zeros; forward(x) takes x (N, in_features) and
+    scales both at run time, as in section 2."""
+
+    def __init__(self, in_features, out_features, gain=math.sqrt(2), lrmul=1.0):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lrmul)
+        self.bias = nn.Parameter(torch.zeros(out_features))
+        self.weight_gain = gain * lrmul / math.sqrt(in_features)
+        self.lrmul = lrmul
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        return F.linear(x, self.weight * self.weight_gain, self.bias * self.lrmul)
+        ### END SOLUTION
+
+
+check_equalized_linear(MyEqualizedLinear)
+
+# %% [markdown]
+# Once it says Correct, your layer computes what the trained model's first mapping layer computes:
+# `mine = MyEqualizedLinear(128, 128, lrmul=0.01)`, `mine.load_state_dict(G.mapping.layers[0].state_dict())`,
+# then compare `mine(z)` with `G.mapping.layers[0](z)`.
