@@ -22,6 +22,7 @@ _SUBCOMMANDS = [
     "stylegan_edu.metrics.cli",
     "stylegan_edu.levels",
     "stylegan_edu.assignments.cli",
+    "stylegan_edu.convert.cli",
 ]
 
 

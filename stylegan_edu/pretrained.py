@@ -4,6 +4,10 @@ An exported generator file is a plain dict (format marker, model config, G_ema w
 fixed noise buffers, and where it came from), read with `torch.load(weights_only=True)`.
 
     G = stylegan_edu.pretrained.load("toyfaces-64")      # data/pretrained/toyfaces-64.pt, on the CPU
+
+NVIDIA's original StyleGAN v1 pickles convert to the same format (`stylegan-edu convert`, stylegan_edu/convert);
+`load` and `load_generator` also take an original `.pkl` directly (converted in memory, nothing in it is run),
+and `find_ffhq()` says where a converted FFHQ model is, if there is one.
 """
 
 from __future__ import annotations
@@ -19,12 +23,30 @@ from stylegan_edu.generator import Generator
 FORMAT = "stylegan-edu-generator"
 VERSION = 1
 SHIPPED = ("toyfaces-64",)
+FFHQ_FILE = "karras2019stylegan-ffhq-1024x1024.pt"  # what `stylegan-edu convert` names the converted FFHQ model
 
 
 def pretrained_dir() -> Path:
     """data/pretrained at the repository root, or $STYLEGAN_EDU_PRETRAINED."""
     env = os.environ.get("STYLEGAN_EDU_PRETRAINED")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "data" / "pretrained"
+
+
+def cache_dir() -> Path:
+    """~/.cache/stylegan_edu/pretrained, or $XDG_CACHE_HOME/stylegan_edu/pretrained: where converted models go."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "stylegan_edu" / "pretrained"
+
+
+def find_ffhq() -> Path | None:
+    """The converted official FFHQ 1024 model: $STYLEGAN_EDU_FFHQ if it names a file, else
+    cache_dir()/karras2019stylegan-ffhq-1024x1024.pt if it exists, else None (a lesson then says where to get
+    the original: README.md, "Using NVIDIA's original models")."""
+    env = os.environ.get("STYLEGAN_EDU_FFHQ")
+    if env and Path(env).expanduser().is_file():
+        return Path(env).expanduser()
+    path = cache_dir() / FFHQ_FILE
+    return path if path.is_file() else None
 
 
 def export_generator(snapshot: Path | str, out: Path | str) -> Path:
@@ -39,10 +61,16 @@ def export_generator(snapshot: Path | str, out: Path | str) -> Path:
 
 
 def load_generator(path: Path | str, device: str | torch.device = "cpu") -> Generator:
-    """A generator in eval mode from an exported file or a training snapshot (its G_ema)."""
+    """A generator in eval mode from an exported file, a training snapshot (its G_ema), or an original NVIDIA
+    StyleGAN v1 `.pkl` (converted in memory: see stylegan_edu.convert)."""
     from stylegan_edu.train.checkpoint import CheckpointError, FORMAT as SNAPSHOT_FORMAT, read_weights_only
 
-    state = read_weights_only(path)
+    if Path(path).suffix.lower() == ".pkl":
+        from stylegan_edu.convert import convert
+
+        state = convert(path)
+    else:
+        state = read_weights_only(path)
     if not isinstance(state, dict) or state.get("format") not in (FORMAT, SNAPSHOT_FORMAT):
         raise CheckpointError(f"{path}: neither a stylegan-edu generator nor a training snapshot")
     G = Generator(ModelConfig.from_dict(state["model_config"]))
