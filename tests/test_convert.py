@@ -1,9 +1,9 @@
 """Reading NVIDIA's original StyleGAN v1 pickles (stylegan_edu/convert).
 
 No original file is available offline, so the parts are proved one by one: files in the official format are
-built here (the official variable names, written out below after the official code and checked against
-/work/shared's reference list for the FFHQ model; TF layouts; random values; pickled as dnnlib Networks with the
-numpy 1.x names the original files carry), converted, and compared with (a) the expected tensors in our layout,
+built here (the official variable names, written out below after the official code and checked against the
+reference list tests/data/official_v1_variables.json for the FFHQ model; TF layouts; random values; pickled
+as dnnlib Networks with the numpy 1.x names the original files carry), converted, and compared with (a) the expected tensors in our layout,
 (b) the official computation written out in numpy (HWIO kernels applied by hand, TF's conv2d_transpose, the
 whole mapping, synthesis and discriminator), and (c) our own networks after a round trip. Then every kind of
 file that must be refused is refused, without running anything.
@@ -34,7 +34,9 @@ from stylegan_edu.generator import Generator, z_from_seeds
 from stylegan_edu.layers import EqualizedConv2d, EqualizedLinear, StyleAffine, style_modulate
 from stylegan_edu.resample import ConvDown2d, UpConv2d
 
-REFERENCE = Path("/work/shared/official-v1-variables.json")
+# the official FFHQ 1024 variable list, re-derived from NVlabs/stylegan training/networks_stylegan.py (a copy of
+# the project's reference file, see its "_meta")
+REFERENCE = Path(__file__).parent / "data" / "official_v1_variables.json"
 SQRT2 = math.sqrt(2)
 
 # ---------------------------------------------------------------------------------------------------------
