@@ -3,7 +3,8 @@
 No original file is available offline, so the parts are proved one by one: files in the official format are
 built here (the official variable names, written out below after the official code and checked against the
 reference list tests/data/official_v1_variables.json for the FFHQ model; TF layouts; random values; pickled
-as dnnlib Networks with the numpy 1.x names the original files carry), converted, and compared with (a) the expected tensors in our layout,
+as dnnlib Networks with the numpy 1.x names the original files carry), converted, and compared with (a) the
+expected tensors in our layout,
 (b) the official computation written out in numpy (HWIO kernels applied by hand, TF's conv2d_transpose, the
 whole mapping, synthesis and discriminator), and (c) our own networks after a round trip. Then every kind of
 file that must be refused is refused, without running anything.
