@@ -23,6 +23,8 @@ _SUBCOMMANDS = [
     "stylegan_edu.levels",
     "stylegan_edu.assignments.cli",
     "stylegan_edu.convert.cli",
+    "stylegan_edu.editing_cli",
+    "stylegan_edu.projection_cli",
 ]
 
 

@@ -1,0 +1,115 @@
+"""`stylegan-edu edit`: a labelled grid of faces edited along an attribute's direction in W (stylegan_edu.editing)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
+
+
+def _strengths(text: str) -> list[float]:
+    from stylegan_edu.editing import parse_strengths
+
+    try:
+        return parse_strengths(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+_strengths.checked_number = True  # a checked numeric type (tests/test_cli_numbers.py)
+_strengths.__name__ = "strengths"
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "edit", help="edit faces along a learned attribute direction in W and draw the grid",
+        description="Find (or read from the cache) the direction in W of each ToyFaces attribute the feature network "
+                    "reads reliably (a linear classifier on w of 1000 generated faces), move the seeds' faces along "
+                    "one of them and write a grid: a row per face, a column per strength (in standard deviations of "
+                    "w along the direction). --measure prints, instead, how well every direction edits its "
+                    "attribute, read back on --faces faces.")
+    p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
+                   help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
+    p.add_argument("--seeds", type=seed_list(), default="0-7", help="faces, seeds like 0-7 or 1,5,9 (default 0-7)")
+    p.add_argument("--attribute", default=None,
+                   help="the attribute to edit, e.g. glasses (needed to draw); with --measure a comma-separated list "
+                        "(default: every editable attribute)")
+    p.add_argument("--steps", type=_strengths, default="-3..3", metavar="LO..HI[:STEP]|A,B,...",
+                   help="edit strengths in sd of w along the direction: -3..3 (step 1), -2..2:0.5 or -3,0,3 "
+                        "(default -3..3)")
+    p.add_argument("--level", choices=("coarse", "middle", "fine"), default=None,
+                   help="move only this level's styles (default: every layer)")
+    p.add_argument("--condition", default="", metavar="A,B",
+                   help="attributes to hold still (conditional editing: their directions are projected out)")
+    p.add_argument("--psi", type=truncation_psi(), default=0.7, help="truncation psi of the faces (default 0.7)")
+    p.add_argument("--out", default="edit.png", help="PNG file to write (default edit.png)")
+    p.add_argument("--measure", action="store_true",
+                   help="print the editing table (Spearman, share of range reached, other attributes' movement, "
+                        "conditional vs unconditional) instead of drawing")
+    p.add_argument("--faces", type=positive_int(), default=200, help="faces measured with --measure (default 200)")
+    p.add_argument("--samples", type=positive_int(), default=1000,
+                   help="generated faces the directions are fitted on (default 1000; cached)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (what was written, or the table)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    import torch
+
+    from stylegan_edu.editing import (cached_directions, edit_figure, edit_images, editable_attributes, format_table,
+                                      measure_editing)
+    from stylegan_edu.errors import UsageError
+    from stylegan_edu.metrics.toy_features import ToyFeaturesError, load_toy_features
+    from stylegan_edu.sample_cli import _load
+
+    out = Path(args.out)
+    if not args.measure:
+        if out.suffix.lower() != ".png":
+            raise UsageError(f"--out must be a .png file, got {args.out}")
+        if str(out.parent) and not out.parent.is_dir():
+            raise UsageError(f"folder {out.parent} does not exist")
+    if args.samples < 10:
+        raise UsageError(f"--samples must be at least 10, got {args.samples}")
+    G = _load(args)
+    try:
+        reader = load_toy_features(device=G.w_avg.device)
+    except ToyFeaturesError as e:
+        raise UsageError(str(e)) from None
+    editable = editable_attributes(reader)
+    condition = [c.strip() for c in args.condition.split(",") if c.strip()]
+    attrs = [a.strip() for a in (args.attribute or "").split(",") if a.strip()]
+    for name in attrs + condition:
+        if name not in editable:
+            raise UsageError(f"no direction for {name!r}; editable attributes: {', '.join(editable)}")
+    if not args.measure and len(attrs) != 1:
+        raise UsageError(f"--attribute takes one attribute to draw (editable: {', '.join(editable)}), "
+                         f"got {args.attribute!r}")
+    dirs = cached_directions(G, reader, num_samples=args.samples, progress=not args.no_progress)
+    if args.measure:
+        m = measure_editing(G, reader, dirs, num_faces=args.faces, strengths=args.steps,
+                            attributes=attrs or None,
+                            condition=condition or None, layers=args.level, psi=args.psi,
+                            progress=not args.no_progress)
+        if args.json:
+            json.dump(m | {"ckpt": args.ckpt}, sys.stdout)
+            sys.stdout.write("\n")
+        else:
+            print(format_table(m))
+        return 0
+    with torch.no_grad():
+        images = edit_images(G, dirs, args.seeds, attrs[0], args.steps, args.level, condition, args.psi)
+    fig = edit_figure(G, dirs, args.seeds, attrs[0], args.steps, args.level, condition, args.psi, reader=reader,
+                      images=images)
+    fig.save(out)
+    if args.json:
+        json.dump({"out": str(out), "attribute": attrs[0], "seeds": args.seeds, "strengths": args.steps,
+                   "level": args.level, "condition": condition, "psi": args.psi, "ckpt": args.ckpt}, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(out)
+    return 0
