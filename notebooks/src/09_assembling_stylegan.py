@@ -397,8 +397,8 @@ plt.show()
 # D step: fakes from fresh latents (with mixing), D's logistic loss on real and fake scores, plus every
 # `r1_interval` steps the R1 penalty weighted by γ/2 · `r1_interval` ("lazy" R1: applied less often, weighted
 # up to the same average strength; the toy presets use every 4th step, the check below every 2nd, the official
-# code every step). G step: D frozen, new fakes, the non-saturating loss. The library's `Trainer.step()` does exactly this (plus the EMA
-# copy of G and w_avg, which do not change the losses).
+# code every step). G step: D frozen, new fakes, the non-saturating loss. The library's `Trainer.step()` does
+# exactly this (plus the EMA copy of G and w_avg, which do not change the losses).
 #
 # **Exercise 7.** Write the step with your functions from exercises 3 to 6. The check builds two Trainers from
 # the same seed on a tiny `toy-32` schedule: one runs `Trainer.step()` five times (8 px three times, then
