@@ -46,7 +46,7 @@ def show_tensors(module, prefixes):
     """Print the name and shape of every parameter and buffer of `module` whose name starts with a prefix."""
     for name, t in module.state_dict().items():
         if name.startswith(prefixes):
-            print(f"  {name:<36} {tuple(t.shape)}")
+            print(f"  {name:<38} {tuple(t.shape)}")
 
 
 # %% [markdown]
@@ -64,8 +64,8 @@ def show_tensors(module, prefixes):
 # %%
 print("the first layers:")
 show_tensors(G.synthesis, ("input", "layers.0.", "layers.1."))
-print("layers.2 to layers.8 repeat this pattern at 8, 16, 32 and 64 px; channels per resolution:",
-      {r: cfg.channels(r) for r in cfg.resolutions})
+print("layers.2 to layers.8 go on alike: a plain layer, then an upsampling one, up to 64 px; channels per "
+      "resolution:", {r: cfg.channels(r) for r in cfg.resolutions})
 print("the ToRGBs (one per resolution):")
 show_tensors(G.synthesis, ("torgb.0.", "torgb.4."))
 
@@ -173,6 +173,7 @@ plt.show()
 
 # %%
 D_lib = Discriminator(cfg)
+print("fromrgb.0 (4 px) and fromrgb.4 (64 px); blocks.0 (8 -> 4 px) and blocks.3 (64 -> 32 px); the 4x4 head:")
 show_tensors(D_lib, ("fromrgb.0.", "fromrgb.4.", "blocks.0.", "blocks.3.", "epilogue."))
 
 # %% [markdown]
