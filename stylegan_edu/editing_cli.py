@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def add_parser(subparsers) -> None:
                     "one of them and write a grid: a row per face, a column per strength (in standard deviations of "
                     "w along the direction). --measure prints, instead, how well every direction edits its "
                     "attribute, read back on --faces faces.")
+    # argparse takes "-3..3" and "-3,0,3" for options (only "-3" and "-.5" look like numbers to it); let strength
+    # lists that start with a minus through as values, so `--steps -3..3` works as well as `--steps=-3..3`
+    p._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[\d.]+(\.\.|,)[-\d.,:]*$")
     p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
                    help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
     p.add_argument("--seeds", type=seed_list(), default="0-7", help="faces, seeds like 0-7 or 1,5,9 (default 0-7)")
