@@ -69,6 +69,16 @@ def load_snapshot(path: Path | str, map_location="cpu") -> dict:
     return state
 
 
+def remove_partial_snapshots(folder: Path | str) -> list[Path]:
+    """Delete the temporary files a killed writer left behind (`.snapshot-*.pt.*.tmp`); returns them. Only the
+    process that owns the run folder may call this (another writer's file in progress would go too)."""
+    folder = Path(folder)
+    stale = sorted(folder.glob(".snapshot-*.pt.*.tmp")) if folder.is_dir() else []
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
 def latest_snapshot(folder: Path | str) -> Path | None:
     snaps = list_snapshots(folder)
     return snaps[-1] if snaps else None

@@ -72,7 +72,8 @@ def _open_data(args, resolution: int, dist_info):
 def run(args) -> int:
     from stylegan_edu.errors import UsageError
     from stylegan_edu.configs import ModelConfig
-    from stylegan_edu.train.checkpoint import CheckpointError, latest_snapshot, list_snapshots, load_snapshot
+    from stylegan_edu.train.checkpoint import (CheckpointError, latest_snapshot, list_snapshots, load_snapshot,
+                                               remove_partial_snapshots)
     from stylegan_edu.train.config import TrainConfig, get_train_config
     from stylegan_edu.train.distributed import init_from_env
     from stylegan_edu.train.loop import Trainer, TrainingDiverged
@@ -86,6 +87,9 @@ def run(args) -> int:
         device = torch.device("cuda", dist_info.local_rank)
         torch.cuda.set_device(device)
 
+    if dist_info.is_main:
+        for stale in remove_partial_snapshots(out):  # a snapshot cut short by a kill; the previous one stands
+            _say(dist_info, f"removed the unfinished snapshot file {stale.name}")
     resume_path = None
     if args.resume == "auto":
         resume_path = latest_snapshot(out)
