@@ -21,9 +21,10 @@ from sklearn.svm import LinearSVC
 
 from stylegan_edu import metrics, pretrained
 from stylegan_edu.data import ATTRIBUTE_NAMES, load_toyfaces
-from stylegan_edu.generator import Generator
+from stylegan_edu.generator import Generator, z_from_seeds
 from stylegan_edu.metrics.run import generated_features, real_features, separability_samples
 from stylegan_edu.metrics.toy_features import load_toy_features, reliable_attributes
+from stylegan_edu.viz import image_grid
 
 _ = torch.manual_seed(0)
 G = pretrained.load("toyfaces-64")
@@ -174,7 +175,7 @@ def my_separability(latents, probs):
         # depends on the order of the samples
         keep = np.argsort(np.abs(probs[:, j] - 0.5), kind="stable")[len(probs) // 2:]
         x, y = latents[keep], probs[keep, j] > 0.5
-        side = LinearSVC(max_iter=10000, random_state=0).fit(x, y).predict(x).astype(bool)
+        side = LinearSVC(random_state=0).fit(x, y).predict(x).astype(bool)
         total += metrics.conditional_entropy_bits(y, side)
     return 2 ** total
 
@@ -220,26 +221,75 @@ print({k: round(v, 1 if k.startswith("ppl") else 3) for k, v in out["metrics"].i
 # %% [markdown]
 # ## Your turn
 #
-# Write `frechet_1d(mu1, sigma1, mu2, sigma2)`: the Fréchet distance of two 1-D Gaussians given their means
-# and *standard deviations*. (The covariance formula above, with 1×1 matrices.)
+# **Exercise 1.** Write `frechet_1d(mu1, sigma1, mu2, sigma2)`: the Fréchet distance of two 1-D Gaussians
+# given their means and *standard deviations*. Work it out from the formula of section 1 with 1×1 matrices.
 
 # %%
+from stylegan_edu.course.lesson08 import check_conditional_entropy, check_frechet_1d, check_slerp
+
+
 def frechet_1d(mu1, sigma1, mu2, sigma2):
+    """The Fréchet distance (as in FID: squared) of N(mu1, sigma1²) and N(mu2, sigma2²); returns a float."""
+    ### BEGIN SOLUTION
     return (mu1 - mu2) ** 2 + (sigma1 - sigma2) ** 2
-
-
-# %%
-def check_frechet_1d(fn):
-    for args in ((0, 1, 0, 1), (1, 2, -1, 0.5), (3, 0.1, 3, 4)):
-        mu1, s1, mu2, s2 = args
-        want = metrics.frechet_distance(np.array([mu1]), np.array([[s1**2]]), np.array([mu2]), np.array([[s2**2]]))
-        got = fn(*args)
-        if not np.isclose(got, want, atol=1e-6):
-            hint = ("the arguments are standard deviations, not variances"
-                    if np.isclose(got, (mu1 - mu2) ** 2 + (s1**2 - s2**2) ** 2) else
-                    "Tr(S1 + S2 - 2 sqrt(S1 S2)) with 1x1 matrices is (sigma1 - sigma2)^2")
-            return print(f"frechet_1d{args}: expected {want:.4f}, got {got:.4f}. Hint: {hint}.")
-    print("Correct: the 1-D Fréchet distance.")
+    ### END SOLUTION
 
 
 check_frechet_1d(frechet_1d)
+
+# %% [markdown]
+# **Exercise 2.** Section 3 walked in W along straight lines. In Z the paper walks along the sphere with
+# spherical interpolation (slerp), because Gaussian latents in many dimensions all lie near a sphere, and a
+# straight line between two of them cuts through the inside, where no latent ever comes from. Write
+# `slerp(a, b, t)`: for each row, the unit vector that lies `t` of the way from the direction of `a` to the
+# direction of `b`, measured in angle (as the official code, normalise `a` and `b` first).
+
+# %%
+def slerp(a, b, t):
+    """a, b: (N, D) tensors, t: a number in [0, 1]. Returns (N, D) unit vectors: at t = 0 the direction of a,
+    at t = 1 that of b, and in between at angle t * angle(a, b) from a, in the plane of a and b."""
+    ### BEGIN SOLUTION
+    a = a / a.norm(dim=-1, keepdim=True)
+    b = b / b.norm(dim=-1, keepdim=True)
+    angle = torch.acos((a * b).sum(dim=-1, keepdim=True).clamp(-1, 1))
+    return (torch.sin((1 - t) * angle) * a + torch.sin(t * angle) * b) / torch.sin(angle)
+    ### END SOLUTION
+
+
+check_slerp(slerp)
+
+# %% [markdown]
+# The library's `metrics.slerp` walks from seed 0's latent to seed 1's. Its points have length 1 while a
+# 128-d Gaussian latent has length about √128 ≈ 11; that does not matter, because the mapping network starts
+# with pixel norm (lesson 03), which rescales every z to the same length anyway.
+
+# %%
+z0, z1 = z_from_seeds([0, 1], G.cfg.latent_size)
+path = metrics.slerp(z0[None].expand(8, -1), z1[None].expand(8, -1), torch.linspace(0, 1, 8))
+with torch.no_grad():
+    path_faces = G(path, truncation_psi=0.7, noise_mode="const")
+print(f"|z0| = {z0.norm():.1f}, |path point| = {path.norm(dim=1).mean():.2f}")
+image_grid(path_faces, columns=8, upscale_to=96)
+
+# %% [markdown]
+# **Exercise 3.** Section 4 scored each attribute by the conditional entropy H(label | side): how many bits of
+# uncertainty about the label are left once you know on which side of the SVM's hyperplane the latent lies.
+# Write `conditional_entropy_bits(labels, side)` for two boolean arrays of equal length, from their joint
+# frequencies: H(label | side) = −Σ p(side, label) · log₂ p(label | side), over the four combinations.
+
+# %%
+def conditional_entropy_bits(labels, side):
+    """labels, side: boolean numpy arrays of shape (N,). Returns H(label | side) in bits, a float."""
+    ### BEGIN SOLUTION
+    h = 0.0
+    for s in (False, True):
+        p_side = np.mean(side == s)
+        for y in (False, True):
+            p = np.mean((side == s) & (labels == y))
+            if p > 0:  # an empty combination adds 0 (0 * log 0 = 0)
+                h -= p * np.log2(p / p_side)
+    return float(h)
+    ### END SOLUTION
+
+
+check_conditional_entropy(conditional_entropy_bits)
