@@ -160,7 +160,7 @@ def _judge_conditional_entropy(fn):
 
 
 check_conditional_entropy = exercise(
-    "conditional_entropy_bits", _judge_conditional_entropy,
+    "conditional_entropy", _judge_conditional_entropy,
     hint="count how often each of the four (side, label) combinations occurs to get p(side, label), and add "
          "p(side) = p(side, False) + p(side, True); a combination that never occurs adds nothing",
     success="H(label | side) in bits; linear separability is 2 to the power of its sum over the attributes.")

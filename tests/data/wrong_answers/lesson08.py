@@ -84,7 +84,7 @@ WRONG = {
                    (frechet_square_root, "square roots"), (frechet_trace_without_root, "identical Gaussians")],
     "slerp": [(slerp_lerp, "straight line"), (slerp_nlerp, "evenly"), (slerp_unnormalised, "normalise a and b"),
               (slerp_backwards, "backwards")],
-    "conditional_entropy_bits": [(entropy_nats, "nats"), (entropy_nan_on_empty_cells, "0 * log 0"),
+    "conditional_entropy": [(entropy_nats, "nats"), (entropy_nan_on_empty_cells, "0 * log 0"),
                                  (entropy_of_label_only, "H(label) ="), (entropy_joint, "joint entropy"),
                                  (entropy_side_given_label, "wrong way round")],
 }
