@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from stylegan_edu.checks import check_number
 
 SPACES = ("w", "w+")
-DEFAULT_STEPS = 150  # one 64 px image in <= 30 s on a busy 2-core CPU with one thread (docs/benchmarks.md)
+DEFAULT_STEPS = 150  # one 64 px image: ~12 s with one thread at load 5, 24-50 s on a busier CPU (docs/benchmarks.md)
 MSE_WEIGHT = 1.0
 
 

@@ -28,8 +28,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--space", choices=("w", "w+"), default="w", help="w: one w for all layers (default); "
                    "w+: one per layer")
     p.add_argument("--steps", type=positive_int(100_000), default=DEFAULT_STEPS,
-                   help=f"optimisation steps per image (default {DEFAULT_STEPS}: about 30 s for a 64 px image on a "
-                        "busy 2-core CPU)")
+                   help=f"optimisation steps per image (default {DEFAULT_STEPS}: about 12 s for a 64 px image on one "
+                        "free CPU core)")
     p.add_argument("--mse-weight", type=number(0, 1e6), default=1.0,
                    help="weight of the pixel MSE next to the perceptual distance (default 1)")
     p.add_argument("--seed", type=seed_int(), default=0, help="seed of the initial noise maps and jitter (default 0)")
