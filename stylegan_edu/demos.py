@@ -50,12 +50,12 @@ def render_mix(G: Generator, seed_a: int, seed_b: int, layers, psi: float = 0.7,
         raise ValueError(f"layers must lie in 0-{G.num_layers - 1}, got {layers}")
     ws = seed_styles(G, [seed_a, seed_b], psi)
     mixed = mix_ws(ws[:1], ws[1:], layers)
-    faces = G.synthesis(torch.cat([ws, mixed]), noise_mode="const", noise_strength=noise)  # A, B, mix
-    if noise:
-        shown = noise_effect(faces[2:], G.synthesis(mixed, noise_mode="const", noise_strength=0.0))
-    else:
-        shown = torch.full_like(faces[2:], -1.0)  # no noise, nothing changed: black
-    imgs = torch.cat([faces, shown])
+    # one batch: A, B and the mix with the fixed noise images x noise, and the mix once more without noise
+    on = torch.tensor([noise, noise, noise, 0.0], device=ws.device).view(4, 1, 1, 1)
+    noises = [e.noise_const * on for e in G.synthesis.epilogues()]
+    out = G.synthesis(torch.cat([ws, mixed, mixed]), noise=noises)
+    shown = noise_effect(out[2:3], out[3:]) if noise else torch.full_like(out[3:], -1.0)  # no noise: black
+    imgs = torch.cat([out[:3], shown])
     grid = image_grid(imgs, columns=4, upscale_to=size)
     if not labels:
         return grid
@@ -104,7 +104,7 @@ def mixing_demo(G: Generator, seed_a: int = 1, seed_b: int = 2, max_seed: int = 
     b = widgets.IntSlider(value=seed_b, min=0, max=max_seed, description="seed B")
     levels = widgets.ToggleButtons(
         options=[(level_label(G.cfg, lvl), lvl) for lvl in ("coarse", "middle", "fine")] + [("layers:", "range")],
-        value="coarse", description="from B:", style={"button_width": "120px"},
+        value="coarse", description="from B:", style={"button_width": "136px"},
         tooltips=[f"{layers_label(G.cfg, G.cfg.level_layers(lvl))}" for lvl in ("coarse", "middle", "fine")]
         + ["choose the layers with the slider below"])
     span = widgets.IntRangeSlider(value=(0, 3), min=0, max=G.num_layers - 1, description="layers",

@@ -75,8 +75,10 @@ def _lab_env(home: Path) -> dict:
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                IPYTHONDIR=str(home / "ipython"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"))
     # (the kernel and ipywidgets' lab extension come from sys.prefix, not from these folders)
+    # windowingMode none: every cell stays rendered, so the prompts the tests wait on are all in the page
     for plugin, value in (("apputils-extension/notification", '{"fetchNews": "false"}'),
-                          ("docmanager-extension/plugin", '{"autosave": false}')):
+                          ("docmanager-extension/plugin", '{"autosave": false}'),
+                          ("notebook-extension/tracker", '{"windowingMode": "none"}')):
         f = home / "settings" / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(value)
@@ -150,6 +152,12 @@ def _run_all_cells(page) -> None:
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    # The committed notebook already shows execution counts: wait until this run has started (a cell pending
+    # or the kernel busy), else a slow machine may pass the check below before the first cell is queued.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(e => e.textContent.includes('*'))"
+        " || document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='busy']\") !== null",
+        timeout=120_000)
     page.wait_for_function(  # every code cell has a number in its prompt: none is pending ([*]) or unrun ([ ])
         "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
         ".every(e => /\\[\\d+\\]/.test(e.textContent))", timeout=300_000)
