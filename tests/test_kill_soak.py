@@ -88,3 +88,20 @@ def test_sigkill_anywhere_then_resume_gives_the_uninterrupted_weights(tmp_path):
     assert not different, f"{len(different)} tensors differ from the uninterrupted run, e.g. {different[:3]}"
     lines = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines() if x.strip()]
     assert lines  # the log survived the kills as whole JSON lines
+
+
+@pytest.mark.slow
+def test_two_process_runs_start_and_leave_cleanly_ten_times(tmp_path):
+    """torchrun with two gloo ranks, ten times in a row: every run ends with exit code 0 (a rank that aborts
+    while leaving the group, as happened once under load, fails it)."""
+    from pathlib import Path
+
+    data = build_toyfaces(32, 32, tmp_path / "tf", workers=1, progress=False)
+    torchrun = Path(sys.executable).parent / "torchrun"
+    for i in range(10):
+        r = subprocess.run([str(torchrun), "--nproc_per_node", "2", "-m", "stylegan_edu", "train", "--config",
+                            "toy-32", "--data", str(data), "--out", str(tmp_path / f"run{i}"), "--kimg", "0.032",
+                            "--no-progress", "--threads", "1", "--set", 'minibatch={"8": 8}'],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, f"run {i}: {r.stderr[-1500:]}"
+        assert r.stdout.count("done at kimg") == 1

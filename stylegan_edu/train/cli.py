@@ -75,7 +75,7 @@ def run(args) -> int:
     from stylegan_edu.train.checkpoint import (CheckpointError, latest_snapshot, list_snapshots, load_snapshot,
                                                remove_partial_snapshots)
     from stylegan_edu.train.config import TrainConfig, get_train_config
-    from stylegan_edu.train.distributed import init_from_env
+    from stylegan_edu.train.distributed import init_from_env, leave
     from stylegan_edu.train.loop import Trainer, TrainingDiverged
 
     if args.threads:
@@ -140,9 +140,7 @@ def run(args) -> int:
     except TrainingDiverged as e:
         sys.stderr.write(f"stylegan-edu train: training stopped: {e}\n")
         return 1
-    if dist_info.enabled:  # leave together: gloo aborts a rank whose peer closes the connection first
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
+    leave(dist_info)  # together: gloo aborts a rank whose peer closes the connection first
     if status == "interrupted":
         _say(dist_info, f"interrupted at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}; "
                         f"continue with --resume auto")

@@ -10,6 +10,7 @@ DDP's reducer does not support. NCCL on GPUs, gloo on CPU.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import torch
@@ -73,3 +74,22 @@ def all_mean(value: float, info: DistInfo, device) -> float:
     t = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return t.item() / info.world_size
+
+
+def leave(info: DistInfo, timeout: float = 60.0) -> None:
+    """Leave the process group together. A gloo rank aborts when a peer closes its sockets while it is still
+    inside a collective, so the ranks first meet in the barrier, then count themselves out through the
+    rendezvous store (no gloo traffic), and only then tear the group down."""
+    if not info.enabled or not dist.is_initialized():
+        return
+    dist.barrier()
+    try:
+        store = dist.distributed_c10d._get_default_store()
+        arrived = store.add("stylegan_edu/leaving", 1)
+        deadline = time.monotonic() + timeout
+        while arrived < info.world_size and time.monotonic() < deadline:
+            time.sleep(0.01)
+            arrived = store.add("stylegan_edu/leaving", 0)
+    except Exception:  # noqa: BLE001 - the store's host already left, so every rank is past the barrier
+        pass
+    dist.destroy_process_group()
