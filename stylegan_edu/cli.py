@@ -18,7 +18,7 @@ _SUBCOMMANDS = [
     "stylegan_edu.info",
     "stylegan_edu.data.cli",
     "stylegan_edu.train.cli",
-    "stylegan_edu.sample_cli",
+    "stylegan_edu.pictures_cli",
     "stylegan_edu.metrics.cli",
     "stylegan_edu.levels",
     "stylegan_edu.assignments.cli",

@@ -69,7 +69,7 @@ def _run(args) -> int:
                                       measure_editing)
     from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.toy_features import ToyFeaturesError, load_toy_features
-    from stylegan_edu.sample_cli import _load
+    from stylegan_edu.cli_ckpt import generator_from_args
 
     out = Path(args.out)
     if not args.measure:
@@ -79,7 +79,7 @@ def _run(args) -> int:
             raise UsageError(f"folder {out.parent} does not exist")
     if args.samples < 10:
         raise UsageError(f"--samples must be at least 10, got {args.samples}")
-    G = _load(args)
+    G = generator_from_args(args)
     try:
         reader = load_toy_features(device=G.w_avg.device)
     except ToyFeaturesError as e:

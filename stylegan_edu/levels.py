@@ -247,9 +247,9 @@ def add_parser(subparsers) -> None:
 def _run(args) -> int:
     from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.toy_features import ToyFeaturesError, load_toy_features
-    from stylegan_edu.sample_cli import _load
+    from stylegan_edu.cli_ckpt import generator_from_args
 
-    G = _load(args)
+    G = generator_from_args(args)
     try:
         reader = load_toy_features(device=G.w_avg.device)
     except ToyFeaturesError as e:

@@ -43,12 +43,12 @@ def _run(args) -> int:
     from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.toy_features import ToyFeaturesError
     from stylegan_edu.projection import load_image, perceptual_distance, project, psnr, save_projection
-    from stylegan_edu.sample_cli import _load
+    from stylegan_edu.cli_ckpt import generator_from_args
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
-    G = _load(args)
+    G = generator_from_args(args)
     r = G.cfg.resolution
     targets = []
     for path in args.images:  # read every image first: a bad file stops the run before any work is done

@@ -48,13 +48,13 @@ def _run(args) -> int:
     from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.run import FEATURE_METRICS, compute_metrics, parse_metrics
     from stylegan_edu.metrics.weights import WeightsError
-    from stylegan_edu.sample_cli import _load
+    from stylegan_edu.cli_ckpt import generator_from_args
 
     try:
         names = parse_metrics(args.metrics)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    G = _load(args)
+    G = generator_from_args(args)
     dataset = None
     if any(m in FEATURE_METRICS for m in names):
         from stylegan_edu.data import DataError, load_toyfaces, open_dataset

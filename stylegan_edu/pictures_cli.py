@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from stylegan_edu.cli_ckpt import generator_from_args
 from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
 
 
@@ -50,18 +51,6 @@ def add_parser(subparsers) -> None:
     e.set_defaults(func=_export)
 
 
-def _load(args):
-    from stylegan_edu.errors import UsageError
-    from stylegan_edu.pretrained import SHIPPED, load, load_generator
-    from stylegan_edu.train.checkpoint import CheckpointError
-
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return load(args.ckpt, device) if args.ckpt in SHIPPED else load_generator(args.ckpt, device)
-    except (CheckpointError, FileNotFoundError, ValueError) as e:
-        raise UsageError(str(e)) from None
-
-
 def _save(img, out: str) -> int:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     img.save(out)
@@ -75,7 +64,7 @@ def _generate(args) -> int:
     from stylegan_edu.viz import image_grid
 
     seeds = args.seeds  # a list: parsed and checked by argparse
-    G = _load(args)
+    G = generator_from_args(args)
     z = z_from_seeds(seeds, G.cfg.latent_size, G.w_avg.device)
     imgs = torch.cat([G(zb, truncation_psi=args.psi, noise_mode=args.noise) for zb in z.split(32)])
     return _save(image_grid(imgs, args.columns), args.out)
@@ -87,7 +76,7 @@ def _mix(args) -> int:
     from stylegan_edu.viz import image_grid
 
     rows, cols = args.rows, args.cols
-    G = _load(args)
+    G = generator_from_args(args)
     try:
         layers = parse_layers(args.levels, G.cfg)
     except ValueError as e:
