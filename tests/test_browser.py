@@ -148,16 +148,23 @@ def _browser(p, browser_path: str, profile: Path):
 def _run_all_cells(page) -> None:
     """Kernel idle, then Run > Run All Cells from the menu bar (as a learner would); waits until every cell has
     run and fails on the first traceback shown."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    # The committed notebook already shows execution counts: wait until this run has started (a cell pending
-    # or the kernel busy), else a slow machine may pass the check below before the first cell is queued.
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(e => e.textContent.includes('*'))"
-        " || document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='busy']\") !== null",
-        timeout=120_000)
+    started = ("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(e => e.textContent"
+               ".includes('*')) || document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='busy']\") "
+               "!== null")
+    for attempt in range(3):  # on a loaded machine a click on the menu can get lost: try again
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:  # wait until this run has started (a cell pending or the kernel busy) before waiting for its end
+            page.wait_for_function(started, timeout=40_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.wait_for_function(  # every code cell has a number in its prompt: none is pending ([*]) or unrun ([ ])
         "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
         ".every(e => /\\[\\d+\\]/.test(e.textContent))", timeout=300_000)
