@@ -137,6 +137,16 @@ def test_coarse_attributes_change_the_8px_image_much_more_than_fine_ones():
         return [effect[a.name] for a in tf.ATTRIBUTES if a.scale == scale]
 
     coarse, fine = group("coarse"), group("fine")
+    # data/README.md's table ("yaw 9.7, roll 12.7, ...") is these numbers, rounded as printed there
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
+    table = readme.split("| scale | attributes (8 px effect) | group mean |", 1)[1].split("\n\n", 1)[0]
+    stated = {n: float(v) for n, v in re.findall(r"([a-z_]+) (\d+(?:\.\d+)?)", table)}
+    assert set(stated) == set(effect), sorted(set(effect) ^ set(stated))
+    off = {n: (stated[n], round(effect[n], 2)) for n in effect if abs(stated[n] - effect[n]) > 0.051}
+    assert not off, f"data/README.md's 8 px effects differ from the measured ones: {off}"
     assert np.mean(coarse) > 1.6 * np.mean(fine), effect
     assert min(coarse) > 5, effect  # every coarse attribute visibly changes the 8 px thumbnail
     # texture and small features hardly reach 8 px at all
