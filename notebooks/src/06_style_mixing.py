@@ -205,3 +205,29 @@ def mix_level(ws_a, ws_b, cfg, level):
 
 
 check_mix_level(mix_level)
+
+# %% [markdown]
+# ## Optional · The same grids on NVIDIA's FFHQ model
+#
+# The paper drew figure 3 with its FFHQ model at 1024×1024, and this library can load NVIDIA's original file
+# without TensorFlow: download `karras2019stylegan-ffhq-1024x1024.pkl` and convert it once, as the README's
+# section "Using NVIDIA's original models" explains (`stylegan-edu convert karras2019stylegan-ffhq-1024x1024.pkl`),
+# or set `STYLEGAN_EDU_FFHQ` to a converted file. The cell below draws the three grids from it when it finds the
+# file (each 1024 px face takes a second or two on a CPU; the grids are shown at 256 px) and otherwise says how
+# to get it.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ffhq_path = pretrained.find_ffhq()  # what this cell shows depends on whether the converted model is here
+if ffhq_path is None:
+    print("No converted FFHQ model on this machine: see README.md, 'Using NVIDIA's original models', "
+          "then run this cell again.")
+else:
+    G_ffhq = pretrained.load(str(ffhq_path))
+    for level in ("coarse", "middle", "fine"):
+        layers = G_ffhq.cfg.level_layers(level)
+        with torch.no_grad():
+            grid = style_mixing_grid(G_ffhq, [101, 102], [201, 202, 203], layers, 0.7)
+        size = min(256, G_ffhq.cfg.resolution)
+        small = torch.nn.functional.interpolate(grid, size=(size, size), mode="area")
+        display(mixing_figure(G_ffhq, [101, 102], [201, 202, 203], layers, grid=small))  # noqa: F821 (IPython)

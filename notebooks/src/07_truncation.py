@@ -213,3 +213,28 @@ plt.show()
 # (0.015), and jitters there: every batch of 16 latents has a mean of its own, and β = 0.995 averages that
 # noise away only down to about a percent. Training runs for tens of thousands of batches, so w_avg follows
 # the mapping network as it changes, and truncation pulls towards an up-to-date centre.
+
+# %% [markdown]
+# ## Optional · Truncation on NVIDIA's FFHQ model
+#
+# With the official FFHQ model converted (README.md, "Using NVIDIA's original models", or `STYLEGAN_EDU_FFHQ`
+# naming the converted file), the cell below draws the paper's figure 8 on real faces: the same seeds at ψ = 1,
+# 0.7, 0.5, 0 and −0.5, with the paper's cutoff 8. Without the file it says how to get it.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ffhq_path = pretrained.find_ffhq()  # what this cell shows depends on whether the converted model is here
+if ffhq_path is None:
+    print("No converted FFHQ model on this machine: see README.md, 'Using NVIDIA's original models', "
+          "then run this cell again.")
+else:
+    G_ffhq = pretrained.load(str(ffhq_path))
+    psis, seeds = [1.0, 0.7, 0.5, 0.0, -0.5], [1, 2, 3]
+    z = z_from_seeds(seeds, G_ffhq.cfg.latent_size)
+    with torch.no_grad():
+        rows = [G_ffhq(z, truncation_psi=psi, truncation_cutoff=8, noise_mode="const") for psi in psis]
+    faces = torch.stack(rows, 1).flatten(0, 1)  # seed by seed, psi along the row
+    size = min(256, G_ffhq.cfg.resolution)
+    display(image_grid(torch.nn.functional.interpolate(faces, size=(size, size), mode="area"),  # noqa: F821
+                       columns=len(psis)))
+    print("columns: psi = " + ", ".join(f"{p:g}" for p in psis))
