@@ -401,3 +401,31 @@ def test_linear_separability_skips_single_class_attributes_with_a_named_warning(
         out = linear_separability(latents, probs, names=["smile", "beard"])
     assert out["entropies"]["beard"] == 0.0 and out["skipped"] == ["beard"]
     assert np.isnan(out["normals"][1]).all() and np.isfinite(out["normals"][0]).all()
+
+
+# --- attribute histograms (metrics/attribute_histograms.py) ---------------------------------------------------
+
+def test_attribute_histogram_distance_known_answers():
+    from stylegan_edu.data.toyfaces import ATTRIBUTE_NAMES, attribute_index
+    from stylegan_edu.metrics.attribute_histograms import (attribute_histogram, histogram_distances,
+                                                           total_variation)
+
+    g = attribute_index("glasses")
+    # 30 % glasses against none: TV = 0.3; values a little off 0/1 (a reader's) fall into the right bin
+    real = np.array([1.04] * 3 + [-0.02] * 7)
+    assert attribute_histogram(real, g).tolist() == [0.7, 0.3]
+    assert total_variation(attribute_histogram(real, g), attribute_histogram(np.zeros(10), g)) == pytest.approx(0.3)
+    # continuous: 10 bins over the range; out-of-range values go to the end bins
+    s = attribute_index("skin_tone")  # range 0 ... 1
+    h = attribute_histogram(np.array([-0.5, 0.05, 0.95, 1.7]), s)
+    assert h.tolist() == [0.5] + [0.0] * 8 + [0.5]
+    # all light against all dark skin: no overlap; a set against itself: 0
+    a = np.zeros((100, len(ATTRIBUTE_NAMES)))
+    b = a.copy()
+    b[:, s] = 0.99
+    assert histogram_distances(a, b, names=["skin_tone"]) == {"skin_tone": 1.0}
+    assert histogram_distances(a, a, names=["skin_tone", "glasses"]) == {"skin_tone": 0.0, "glasses": 0.0}
+    with pytest.raises(ValueError, match="must be"):
+        histogram_distances(a[:, :5], a)
+    with pytest.raises(ValueError, match="different shapes"):
+        total_variation([0.5, 0.5], [1.0])

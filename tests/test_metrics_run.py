@@ -59,7 +59,11 @@ def test_every_metric_is_labelled_toy_offline(G, reals, no_weights):
                               progress=False)
     names = set(out["metrics"])
     assert names == {"fid_toy", "kid_toy", "precision_toy", "recall_toy", "ppl_zfull_toy", "ppl_wfull_toy",
-                     "ppl_zend_toy", "ppl_wend_toy", "ls_z_toy", "ls_w_toy"}
+                     "ppl_zend_toy", "ppl_wend_toy", "ls_z_toy", "ls_w_toy", "attr_tv_skin_tone_toy",
+                     "attr_tv_hair_color_toy", "attr_tv_glasses_toy"}
+    tv = out["details"]["attr_tv_toy"]
+    assert all(0 <= v <= 1 for v in tv.values())
+    assert out["metrics"]["attr_tv_glasses_toy"] == pytest.approx(tv["glasses"], abs=1e-4)
     assert all(np.isfinite(v) for v in out["metrics"].values())
     assert out["metrics"]["fid_toy"] > 0
     for space in "zw":  # the score is 2 ** (sum of the per-attribute entropies the details list)
@@ -76,6 +80,21 @@ def test_same_seed_same_numbers(G, reals):
     a = compute_metrics(G, "fid,ppl_wend", dataset=reals, num=16, ppl_distance="toy", progress=False)
     b = compute_metrics(G, "fid,ppl_wend", dataset=reals, num=16, ppl_distance="toy", progress=False)
     assert a["metrics"] == b["metrics"]
+
+
+def test_real_floor_compares_two_disjoint_real_sets(G, reals):
+    out = compute_metrics(G, "fid,pr,attrs", dataset=reals, num=24, progress=False, real_floor=True)
+    floor = out["real_floor"]
+    assert set(floor) == set(out["metrics"])
+    # reals against reals beat an untrained generator against reals on every figure
+    assert floor["fid_toy"] < out["metrics"]["fid_toy"]
+    assert floor["recall_toy"] > out["metrics"]["recall_toy"]
+    for name in ("skin_tone", "hair_color"):
+        assert floor[f"attr_tv_{name}_toy"] < out["metrics"][f"attr_tv_{name}_toy"]
+    with pytest.raises(ValueError, match="two disjoint sets of 25 real images need 50"):
+        compute_metrics(G, "fid", dataset=reals, num=25, progress=False, real_floor=True)
+    with pytest.raises(ValueError, match="features='toy'"):
+        compute_metrics(G, "attrs", dataset=reals, num=8, features="inception", progress=False)
 
 
 def test_standard_networks_without_weights_say_which_file(G, reals, no_weights):

@@ -14,7 +14,9 @@ def add_parser(subparsers) -> None:
 
     p = subparsers.add_parser(
         "metrics", help="FID/KID, PPL, linear separability, precision/recall of a generator",
-        description="Measure a trained generator by the official recipes and print one JSON object. With "
+        description="Measure a trained generator by the official recipes and print one JSON object. attrs: "
+                    "total variation between the histograms of ToyFaces attributes read off generated and real "
+                    "faces (skin tone, hair colour, glasses in metrics; every reliably read one in details). With "
                     "--features toy (the offline default) the numbers come from the shipped ToyFaces feature "
                     "network and are labelled *_toy; --features inception needs the FID Inception weights "
                     "file (see `stylegan_edu.metrics.weights`).")
@@ -35,8 +37,11 @@ def add_parser(subparsers) -> None:
                    help="lpips, toy, or auto = lpips when its weight files are found (default)")
     p.add_argument("--weights", default=None, metavar="PATH",
                    help="folder or file of the standard weights (default: $STYLEGAN_EDU_WEIGHTS, then the cache)")
+    p.add_argument("--real-floor", action="store_true",
+                   help="also measure fid/kid/pr/attrs between two disjoint sets of --num real images (the best "
+                        "any generator can score with that many samples); printed as real_floor")
     p.add_argument("--data", default="toyfaces", metavar="DATA",
-                   help="real images for fid/kid/pr: toyfaces (default) or a prepared dataset folder")
+                   help="real images for fid/kid/pr/attrs: toyfaces (default) or a prepared dataset folder")
     p.add_argument("--batch", type=number(2, integer=True), default=64, help="images at once, >= 2 (default 64)")
     p.add_argument("--seed", type=seed_int(), default=0, help="in [0, 2**32-1] (default 0)")
     p.add_argument("--device", default=None)
@@ -46,7 +51,7 @@ def add_parser(subparsers) -> None:
 
 def _run(args) -> int:
     from stylegan_edu.errors import UsageError
-    from stylegan_edu.metrics.run import FEATURE_METRICS, compute_metrics, parse_metrics
+    from stylegan_edu.metrics.run import REAL_METRICS, compute_metrics, parse_metrics
     from stylegan_edu.metrics.weights import WeightsError
     from stylegan_edu.cli_ckpt import generator_from_args
 
@@ -56,11 +61,12 @@ def _run(args) -> int:
         raise UsageError(str(e)) from None
     G = generator_from_args(args)
     dataset = None
-    if any(m in FEATURE_METRICS for m in names):
+    if any(m in REAL_METRICS for m in names):
         from stylegan_edu.data import DataError, load_toyfaces, open_dataset
         try:
             if args.data == "toyfaces":
-                dataset = load_toyfaces(n=max(args.num, 30_000), resolution=G.cfg.resolution,
+                dataset = load_toyfaces(n=max(args.num * (2 if args.real_floor else 1), 30_000),
+                                        resolution=G.cfg.resolution,
                                         progress=not args.no_progress)
             else:
                 dataset = open_dataset(args.data)
@@ -74,7 +80,8 @@ def _run(args) -> int:
         out = compute_metrics(G, names, dataset=dataset, num=args.num, features=args.features,
                               weights=args.weights, ppl_distance=args.ppl_distance, ppl_num=args.ppl_num,
                               ls_num=args.ls_num, batch_size=args.batch, seed=args.seed,
-                              progress=not args.no_progress, inception_resize=args.inception_resize)
+                              progress=not args.no_progress, inception_resize=args.inception_resize,
+                              real_floor=args.real_floor)
     except (WeightsError, FileNotFoundError, ValueError) as e:
         raise UsageError(str(e).splitlines()[0]) from None
     out.update(ckpt=args.ckpt, device=str(G.w_avg.device), total_seconds=round(time.perf_counter() - t0, 1))

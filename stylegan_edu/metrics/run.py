@@ -20,7 +20,9 @@ from stylegan_edu.checks import check_number, check_seed
 
 FEATURE_METRICS = ("fid", "kid", "pr")
 PPL_METRICS = ("ppl_zfull", "ppl_wfull", "ppl_zend", "ppl_wend")
-METRICS = FEATURE_METRICS + PPL_METRICS + ("ls",)
+# attrs: histogram distance of ToyFaces attributes, generated vs real (metrics/attribute_histograms.py)
+REAL_METRICS = FEATURE_METRICS + ("attrs",)  # the ones that compare with real images
+METRICS = FEATURE_METRICS + ("attrs",) + PPL_METRICS + ("ls",)
 FEATURES = ("toy", "inception")
 PPL_DISTANCES = ("auto", "lpips", "toy")
 
@@ -102,14 +104,18 @@ def generated_features(G, net, num: int, batch_size: int = 64, seed: int = 0, pr
 
 @torch.no_grad()
 def real_features(dataset, net, num: int, resolution: int, batch_size: int = 64, seed: int = 0,
-                  progress: bool = True, device="cpu") -> np.ndarray:
-    """Features of `num` distinct real images (randomly mirrored, as the official recipe)."""
-    if num > len(dataset):
+                  progress: bool = True, device="cpu", skip: int = 0) -> np.ndarray:
+    """Features of `num` distinct real images (randomly mirrored, as the official recipe), the images at
+    places skip ... skip + num of a random order drawn from `seed` (skip: a second set disjoint from the first)."""
+    if skip + num > len(dataset):
+        if skip:
+            raise ValueError(f"two disjoint sets of {num} real images need {skip + num}; the dataset has "
+                             f"{len(dataset)}")
         warnings.warn(f"the dataset has {len(dataset)} images, fewer than the {num} asked for; using all",
                       MetricsWarning, stacklevel=2)
         num = len(dataset)
     gen = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(dataset), generator=gen)[:num]
+    order = torch.randperm(len(dataset), generator=gen)[skip:skip + num]
     out = []
     for start, n in tqdm(list(_batches(num, batch_size)), desc="real", disable=not progress, leave=False):
         x, _ = dataset.batch(order[start:start + n], resolution, mirror=True, generator=gen, device=device)
@@ -131,18 +137,17 @@ def separability_samples(G, classifier, num: int, batch_size: int = 64, seed: in
 def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: str = "toy", weights=None,
                     ppl_distance: str = "auto", ppl_num: int | None = None, ls_num: int | None = None,
                     batch_size: int = 64, seed: int = 0, progress: bool = True,
-                    inception_resize: str = "tf1") -> dict:
+                    inception_resize: str = "tf1", real_floor: bool = False) -> dict:
     """Compute `metrics` (names from METRICS) for generator G; returns {labelled name: value} plus timings.
 
     `num`: generated and real samples for fid/kid/pr (official: 50,000); `ppl_num` PPL pairs (official 100,000)
     and `ls_num` samples for linear separability (official 200,000) default to `num`.
     `dataset`: the real images (a CachedDataset) for fid/kid/pr. `weights`: a file or folder for the standard
     networks (else $STYLEGAN_EDU_WEIGHTS and the cache folder are searched).
+    `real_floor`: also compute the fid/kid/pr/attrs figures between two disjoint sets of `num` real images
+    (returned as "real_floor"): what a perfect generator would score with this many samples.
     """
-    from stylegan_edu.metrics.fid import fid_from_features
-    from stylegan_edu.metrics.kid import kernel_inception_distance
     from stylegan_edu.metrics.ppl import perceptual_path_length
-    from stylegan_edu.metrics.precision_recall import precision_recall
     from stylegan_edu.metrics.separability import linear_separability
 
     num = check_number("num", num, 2, integer=True)
@@ -155,24 +160,24 @@ def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: st
     results, seconds, details = {}, {}, {}
     toy_net = None
 
-    feats = [m for m in metrics if m in FEATURE_METRICS]
+    feats = [m for m in metrics if m in REAL_METRICS]
+    floor = None
     if feats:
         if dataset is None:
             raise ValueError(f"{', '.join(feats)} compare with real images: pass a dataset")
+        if "attrs" in feats and features != "toy":
+            raise ValueError("attrs reads attributes with the ToyFaces network: run it with features='toy'")
         t0 = time.perf_counter()
         net, suffix = load_features(features, weights, device, inception_resize)
         if features == "toy":
             toy_net = net
         fake = generated_features(G, net, num, batch_size, seed, progress)
         real = real_features(dataset, net, num, G.cfg.resolution, batch_size, seed + 1, progress, device)
-        if "fid" in feats:
-            results[f"fid{suffix}"] = fid_from_features(real, fake)
-        if "kid" in feats:
-            results[f"kid{suffix}"] = kernel_inception_distance(real, fake)
-        if "pr" in feats:
-            pr = precision_recall(torch.from_numpy(real).to(device), torch.from_numpy(fake).to(device))
-            results[f"precision{suffix}"] = float(pr["precision"])
-            results[f"recall{suffix}"] = float(pr["recall"])
+        results.update(_compare_with_reals(real, fake, feats, suffix, net, device, details))
+        if real_floor:  # the same comparison between two disjoint sets of reals: the best a generator can get
+            real2 = real_features(dataset, net, num, G.cfg.resolution, batch_size, seed + 1, progress, device,
+                                  skip=num)
+            floor = _compare_with_reals(real, real2, feats, suffix, net, device, {})
         seconds["features"] = time.perf_counter() - t0
 
     ppls = [m for m in metrics if m in PPL_METRICS]
@@ -207,5 +212,39 @@ def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: st
             details[f"ls_{space}_toy"] = {k: round(float(v), 4) for k, v in ls["entropies"].items()}
         seconds["ls"] = time.perf_counter() - t0
 
-    return {"metrics": results, "num": num, "features": features, "details": details,
-            "seconds": {k: round(v, 1) for k, v in seconds.items()}}
+    out = {"metrics": results, "num": num, "features": features, "details": details,
+           "seconds": {k: round(v, 1) for k, v in seconds.items()}}
+    if floor is not None:
+        out["real_floor"] = floor
+    return out
+
+
+def _compare_with_reals(real: np.ndarray, fake: np.ndarray, names, suffix: str, net, device, details: dict) -> dict:
+    """The feature metrics in `names` between real and generated features (details gets the per-attribute
+    table of attrs)."""
+    from stylegan_edu.metrics.fid import fid_from_features
+    from stylegan_edu.metrics.kid import kernel_inception_distance
+    from stylegan_edu.metrics.precision_recall import precision_recall
+
+    out = {}
+    if "fid" in names:
+        out[f"fid{suffix}"] = fid_from_features(real, fake)
+    if "kid" in names:
+        out[f"kid{suffix}"] = kernel_inception_distance(real, fake)
+    if "pr" in names:
+        pr = precision_recall(torch.from_numpy(real).to(device), torch.from_numpy(fake).to(device))
+        out[f"precision{suffix}"] = float(pr["precision"])
+        out[f"recall{suffix}"] = float(pr["recall"])
+    if "attrs" in names:
+        from stylegan_edu.metrics.attribute_histograms import (CARD_ATTRIBUTES, attribute_values_from_features,
+                                                               histogram_distances)
+        from stylegan_edu.metrics.toy_features import reliable_attributes
+
+        # only the attributes the network reads reliably: a histogram of a reader's noise says nothing
+        names_read = reliable_attributes(net, 0.8)
+        tv = histogram_distances(attribute_values_from_features(net, real), attribute_values_from_features(net, fake),
+                                 names=names_read)
+        details["attr_tv_toy"] = {k: round(v, 4) for k, v in tv.items()}
+        for name in CARD_ATTRIBUTES:
+            out[f"attr_tv_{name}_toy"] = tv[name]
+    return out
