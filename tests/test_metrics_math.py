@@ -429,3 +429,22 @@ def test_attribute_histogram_distance_known_answers():
         histogram_distances(a[:, :5], a)
     with pytest.raises(ValueError, match="different shapes"):
         total_variation([0.5, 0.5], [1.0])
+
+
+def test_linear_separability_known_answers_without_an_svm():
+    """Latents that are all one point: every sample gets the same side, so H(label | side) = H(label), the
+    binary entropy of the kept labels' share (computed here by its formula); latents that split the labels: 1."""
+    from stylegan_edu.metrics import linear_separability
+
+    def h(q):
+        return -q * math.log2(q) - (1 - q) * math.log2(1 - q)
+
+    probs = np.array([[0.9, 0.95], [0.1, 0.05], [0.9, 0.05], [0.1, 0.05],
+                      [0.55, 0.52], [0.45, 0.48], [0.52, 0.45], [0.48, 0.55]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a constant latent must not divide by a zero normal
+        out = linear_separability(np.zeros((8, 3)), probs)
+    assert out["score"] == pytest.approx(2 ** (h(1 / 2) + h(1 / 4)), rel=1e-12)
+    assert np.isnan(out["normals"]).all()
+    split = np.array([[1, 1], [-1, -1], [1, -1], [-1, -1], [0, 0], [0, 0], [0, 0], [0, 0]], dtype=float)
+    assert linear_separability(split, probs)["score"] == 1.0

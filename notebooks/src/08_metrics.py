@@ -186,6 +186,30 @@ lib = {space: metrics.linear_separability(x, probs, names=names) for space, x in
 np.testing.assert_allclose([ls_z, ls_w], [lib["Z"]["score"], lib["W"]["score"]], rtol=1e-6)
 
 # %% [markdown]
+# Your function and the library's agree, but they were written from the same recipe, so a slip in the recipe
+# would fool both. Here is a case whose answer needs no SVM at all. If every latent is the same point, no
+# hyperplane can put two samples on different sides: the SVM gives everyone the same side, and knowing it says
+# nothing, so H(label | side) is just the entropy of the label, H(q) = -q log2 q - (1 - q) log2(1 - q) for a
+# share q of positives. Eight samples, two attributes; the four confident ones (probability 0.9, 0.1, 0.95 or
+# 0.05) are 2 of 4 positive for the first attribute and 1 of 4 for the second, so the score must be
+# 2^(H(1/2) + H(1/4)) = 2^(1 + 0.811) = 3.51. If the latents instead split the labels perfectly, it must be 1.
+
+# %%
+def binary_entropy(q):
+    return -q * np.log2(q) - (1 - q) * np.log2(1 - q)
+
+
+known_probs = np.array([[0.9, 0.95], [0.1, 0.05], [0.9, 0.05], [0.1, 0.05],  # the confident half
+                        [0.55, 0.52], [0.45, 0.48], [0.52, 0.45], [0.48, 0.55]])  # dropped: near 0.5
+same_point = np.zeros((8, 3))
+expected = 2 ** (binary_entropy(1 / 2) + binary_entropy(1 / 4))
+print(f"latents all equal:   expected {expected:.4f}   yours {my_separability(same_point, known_probs):.4f}   "
+      f"library {metrics.linear_separability(same_point, known_probs)['score']:.4f}")
+splitting = np.array([[1, 1], [-1, -1], [1, -1], [-1, -1], [0, 0], [0, 0], [0, 0], [0, 0]], dtype=float)
+print(f"latents that split:  expected 1.0000   yours {my_separability(splitting, known_probs):.4f}   "
+      f"library {metrics.linear_separability(splitting, known_probs)['score']:.4f}")
+
+# %% [markdown]
 # The paper found W far more separable than Z (3.79 against 165 on FFHQ). What does the ToyFaces model show,
 # attribute by attribute? Each bar is the uncertainty (bits) left about the label once you know which side of
 # the SVM's hyperplane the latent lies on.

@@ -92,7 +92,8 @@ def linear_separability(latents, probabilities, keep_fraction: float = 0.5,
         svm = LinearSVC(max_iter=max_iter, random_state=random_state).fit(x, y)
         entropies[name] = conditional_entropy_bits(y, svm.predict(x))
         norm = np.linalg.norm(svm.coef_[0])
-        normals[a], intercepts[a] = svm.coef_[0] / norm, svm.intercept_[0] / norm
+        if norm > 0:  # a zero normal (latents that do not vary) has no hyperplane: normal and intercept stay NaN
+            normals[a], intercepts[a] = svm.coef_[0] / norm, svm.intercept_[0] / norm
 
     return {"score": float(2.0 ** sum(entropies.values())), "entropies": entropies, "normals": normals,
             "intercepts": intercepts, "skipped": skipped, "num_kept": num_keep}

@@ -132,7 +132,7 @@ TRAIN_CONFIGS: dict[str, TrainConfig] = {
     "toy-64": TrainConfig(name="toy-64", model="toy-64", total_kimg=300.0, start_resolution=8,
                           stable_kimg=20.0, fade_kimg=20.0, minibatch_base=16,
                           minibatch={8: 32, 16: 16, 32: 16, 64: 16}, lr_base=0.002, lr={},
-                          r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=2.0, snapshot_kimg=10.0, amp="auto",
+                          r1_gamma=10.0, r1_interval=4, ema_half_life_kimg=2.0, snapshot_kimg=10.0, amp="auto",
                           channels_last=True),
     # The lesson run: toy-64's recipe on a smaller schedule, so a few CPU minutes go from blobs to faces.
     "toy-32": TrainConfig(name="toy-32", model="toy-32", total_kimg=100.0, start_resolution=8,
