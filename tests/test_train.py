@@ -79,8 +79,8 @@ def test_train_config_roundtrip_and_errors():
 
 def test_set_overrides_change_one_setting_with_its_type():
     base = get_train_config("toy-64")
-    cfg = base.with_overrides(["lr_base=0.001", 'minibatch={"8": 32, "64": 32}', "r1-gamma=10", "mirror=false"])
-    assert (cfg.lr_base, cfg.minibatch, cfg.r1_gamma, cfg.mirror) == (0.001, {8: 32, 64: 32}, 10.0, False)
+    cfg = base.with_overrides(["lr_base=0.001", 'minibatch={"8": 32, "64": 32}', "r1-gamma=2", "mirror=false"])
+    assert (cfg.lr_base, cfg.minibatch, cfg.r1_gamma, cfg.mirror) == (0.001, {8: 32, 64: 32}, 2.0, False)
     assert isinstance(cfg.r1_gamma, float) and cfg.replace(lr_base=base.lr_base, minibatch=base.minibatch,
                                                           r1_gamma=base.r1_gamma, mirror=True) == base
     for bad, msg in [("lr_base=fast", "--set lr_base: wants a float"), ("nokey", "--set wants KEY=VALUE"),

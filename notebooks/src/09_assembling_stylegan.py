@@ -299,7 +299,7 @@ plt.show()
 # ## 5 · R1, weighted as the official code weighs it
 #
 # R1 (Mescheder et al. 2018) penalises D's gradient on real images, γ/2 · E‖∇ₓD(x)‖², so D cannot put a steep
-# cliff at the data; the paper uses γ = 10 at 1024 px (the toy presets use 0.1, `docs/deviations.md` #14). One
+# cliff at the data; the paper uses γ = 10, and so do the toy presets (`docs/deviations.md` #14 tells why 0.1 failed). One
 # detail matters while the networks grow. The official code never shows D a small image: it enlarges the
 # r×r reals by nearest-neighbour upsampling to the final size, and D box-averages them back down. The gradient
 # is taken with respect to that full-size image, and the box average spreads each pixel's gradient over

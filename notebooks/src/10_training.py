@@ -36,7 +36,7 @@ device = "cuda" if torch.cuda.is_available() else "cpu"
 # ## 1 · The preset
 #
 # `toy-32` starts at 8 px, trains each resolution 5 kimg and fades the next one in over 5 kimg, with
-# minibatch 16, and R1 with γ = 0.1 every 4 steps (the official γ = 10 is tuned for 1024 px). Its precision
+# minibatch 16, and the official R1 weight γ = 10, applied every 4 steps (lazy R1, weighted ×4). Its precision
 # is `auto`: the trainer picks bf16 autocast only on CPUs that compute bf16 natively (AVX-512 bf16 or AMX)
 # and fp32 elsewhere, where emulated bf16 would be about 9× slower, and prints its choice (`precision: ...`).
 

@@ -123,12 +123,11 @@ TRAIN_CONFIGS: dict[str, TrainConfig] = {
     # The official FFHQ schedule on 8 GPUs (global minibatch; each GPU gets 1/N).
     "ffhq-1024": TrainConfig(name="ffhq-1024", model="ffhq-1024"),
     "ffhq-256": TrainConfig(name="ffhq-256", model="ffhq-256", total_kimg=12000.0),
-    # ToyFaces on a CPU: short phases and small batches (more Adam steps per CPU second), the paper's losses
-    # and regularisers. R1 gamma follows the image size: the official 10 is tuned for 1024 px, and the
-    # StyleGAN2-ADA heuristic gamma = 0.0002 * res^2 / batch gives ~0.05 at 64 px, so 0.1 here (10 kept the
-    # discriminator so smooth that 64 px samples stayed blotchy). Lazy R1 every 4 steps and channels_last were
-    # measured faster on the 2-core CPU (docs/benchmarks.md); so was bf16 autocast, but only because that CPU has
-    # native bf16 (AVX-512 bf16): on an AVX2-only CPU bf16 is emulated and ~9x slower, so amp="auto" decides.
+    # ToyFaces on a CPU: short phases and small batches (more Adam steps per CPU second), the paper's losses,
+    # regularisers and R1 gamma = 10 (docs/deviations.md #14 has the runs that tried 0.1). Lazy R1 every 4 steps
+    # and channels_last were measured faster on the 2-core CPU (docs/benchmarks.md); so was bf16 autocast, but
+    # only because that CPU has native bf16 (AVX-512 bf16): on an AVX2-only CPU bf16 is emulated and ~9x
+    # slower, so amp="auto" decides.
     "toy-64": TrainConfig(name="toy-64", model="toy-64", total_kimg=300.0, start_resolution=8,
                           stable_kimg=20.0, fade_kimg=20.0, minibatch_base=16,
                           minibatch={8: 32, 16: 16, 32: 16, 64: 16}, lr_base=0.002, lr={},
@@ -138,7 +137,7 @@ TRAIN_CONFIGS: dict[str, TrainConfig] = {
     "toy-32": TrainConfig(name="toy-32", model="toy-32", total_kimg=100.0, start_resolution=8,
                           stable_kimg=5.0, fade_kimg=5.0, minibatch_base=16,
                           minibatch={8: 16, 16: 16, 32: 16}, lr_base=0.002, lr={},
-                          r1_gamma=0.1, r1_interval=4, ema_half_life_kimg=1.0, snapshot_kimg=2.0, amp="auto",
+                          r1_gamma=10.0, r1_interval=4, ema_half_life_kimg=1.0, snapshot_kimg=2.0, amp="auto",
                           channels_last=True),
 }
 
