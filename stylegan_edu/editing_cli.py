@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+from stylegan_edu.cli_ckpt import add_ckpt_arguments
 from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
 
 
@@ -35,8 +36,7 @@ def add_parser(subparsers) -> None:
     # argparse takes "-3..3" and "-3,0,3" for options (only "-3" and "-.5" look like numbers to it); let strength
     # lists that start with a minus through as values, so `--steps -3..3` works as well as `--steps=-3..3`
     p._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[\d.]+(\.\.|,)[-\d.,:]*$")
-    p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
-                   help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
+    add_ckpt_arguments(p)
     p.add_argument("--seeds", type=seed_list(), default="0-7", help="faces, seeds like 0-7 or 1,5,9 (default 0-7)")
     p.add_argument("--attribute", default=None,
                    help="the attribute to edit, e.g. glasses (needed to draw); with --measure a comma-separated list "
@@ -57,7 +57,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("--samples", type=positive_int(), default=1000,
                    help="generated faces the directions are fitted on (default 1000; cached)")
     p.add_argument("--json", action="store_true", help="print one JSON object (what was written, or the table)")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_run)
 

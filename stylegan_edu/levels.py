@@ -65,6 +65,7 @@ from collections.abc import Sequence
 import torch
 
 from stylegan_edu.checks import check_number, check_psi, check_seed
+from stylegan_edu.cli_ckpt import add_ckpt_arguments
 from stylegan_edu.cli_types import positive_int, seed_int, truncation_psi
 from stylegan_edu.configs import LEVELS
 
@@ -232,14 +233,12 @@ def add_parser(subparsers) -> None:
                     "the mix with the feature network. own: share of the level's own attributes taken from B; "
                     "leak: share of the other levels' attributes taken from B. Prints a table, or one JSON "
                     "object with --json.")
-    p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
-                   help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
+    add_ckpt_arguments(p)
     p.add_argument("--pairs", type=positive_int(), default=500, help="random (A, B) pairs (default 500)")
     p.add_argument("--seed", type=seed_int(), default=0, help="seed of the pairs, in [0, 2**32-1] (default 0)")
     p.add_argument("--psi", type=truncation_psi(), default=1.0, help="truncation psi in [-2, 2] (default 1 = none)")
     p.add_argument("--batch", type=positive_int(), default=50, help="images rendered at once (default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 

@@ -6,19 +6,17 @@ from pathlib import Path
 
 import torch
 
-from stylegan_edu.cli_ckpt import generator_from_args
+from stylegan_edu.cli_ckpt import add_ckpt_arguments, generator_from_args
 from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
 
 
 def _add_common(p) -> None:
-    p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
-                   help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
+    add_ckpt_arguments(p)
     p.add_argument("--psi", type=truncation_psi(), default=0.7,
                    help="truncation psi in [-2, 2] (1 = none; default 0.7)")
     p.add_argument("--noise", choices=("const", "random", "none"), default="const",
                    help="noise inputs: the stored fixed images (default), fresh random ones, or none")
     p.add_argument("--out", required=True, metavar="PNG")
-    p.add_argument("--device", default=None)
 
 
 def add_parser(subparsers) -> None:

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from stylegan_edu.cli_ckpt import add_ckpt_arguments
 from stylegan_edu.cli_types import number, positive_int, seed_int
 
 
@@ -22,8 +23,7 @@ def add_parser(subparsers) -> None:
                     "resized as `data prepare` does. Writes NAME-projected.png, NAME-w.pt and NAME-side.png into "
                     "--out.")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="JPEG/PNG/WebP files")
-    p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
-                   help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
+    add_ckpt_arguments(p)
     p.add_argument("--out", required=True, help="folder for the results (created if missing)")
     p.add_argument("--space", choices=("w", "w+"), default="w", help="w: one w for all layers (default); "
                    "w+: one per layer")
@@ -34,7 +34,6 @@ def add_parser(subparsers) -> None:
                    help="weight of the pixel MSE next to the perceptual distance (default 1)")
     p.add_argument("--seed", type=seed_int(), default=0, help="seed of the initial noise maps and jitter (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object per image instead of the file names")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 
+from stylegan_edu.cli_ckpt import add_ckpt_arguments
 from stylegan_edu.cli_types import number, seed_int
 
 
@@ -20,8 +21,7 @@ def add_parser(subparsers) -> None:
                     "--features toy (the offline default) the numbers come from the shipped ToyFaces feature "
                     "network and are labelled *_toy; --features inception needs the FID Inception weights "
                     "file (see `stylegan_edu.metrics.weights`).")
-    p.add_argument("--ckpt", required=True, metavar="PATH|NAME",
-                   help="a training snapshot, an exported generator, or a shipped name (toyfaces-64)")
+    add_ckpt_arguments(p)
     p.add_argument("--metrics", default="fid", help=f"comma-separated, from: {','.join(METRICS)} (default fid)")
     p.add_argument("--num", type=number(2, integer=True), default=50_000,
                    help="samples per metric, >= 2 (official 50000)")
@@ -44,7 +44,6 @@ def add_parser(subparsers) -> None:
                    help="real images for fid/kid/pr/attrs: toyfaces (default) or a prepared dataset folder")
     p.add_argument("--batch", type=number(2, integer=True), default=64, help="images at once, >= 2 (default 64)")
     p.add_argument("--seed", type=seed_int(), default=0, help="in [0, 2**32-1] (default 0)")
-    p.add_argument("--device", default=None)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_run)
 
