@@ -49,6 +49,20 @@ def find_ffhq() -> Path | None:
     return path if path.is_file() else None
 
 
+FFHQ_MISSING = ("No converted FFHQ model on this machine: see README.md, 'Using NVIDIA's original models', "
+                "then run this cell again.")
+
+
+def load_ffhq(device: str | torch.device = "cpu") -> Generator | None:
+    """The converted official FFHQ model (`find_ffhq`) in eval mode, or None after printing where to get it:
+    the lessons' optional FFHQ cells start with this."""
+    path = find_ffhq()
+    if path is None:
+        print(FFHQ_MISSING)
+        return None
+    return load(str(path), device)
+
+
 def export_generator(snapshot: Path | str, out: Path | str) -> Path:
     """Write the EMA generator of a training snapshot as a small stand-alone file."""
     from stylegan_edu.files import atomic_save

@@ -610,6 +610,7 @@ def test_default_output_goes_to_the_cache_where_find_ffhq_looks(tmp_path, monkey
     assert main(["convert", str(src)]) == 0
     want = tmp_path / "cache" / "stylegan_edu" / "pretrained" / "karras2019stylegan-ffhq-1024x1024.pt"
     assert pretrained.find_ffhq() == want and want.is_file()
+    assert pretrained.load_ffhq().cfg.resolution == 32  # what the lessons' optional cells load
     other = tmp_path / "elsewhere.pt"
     other.write_bytes(want.read_bytes())
     monkeypatch.setenv("STYLEGAN_EDU_FFHQ", str(other))
@@ -618,6 +619,8 @@ def test_default_output_goes_to_the_cache_where_find_ffhq_looks(tmp_path, monkey
     assert pretrained.find_ffhq() == want  # a wrong variable falls back to the cache
     want.unlink()
     assert pretrained.find_ffhq() is None
+    capsys.readouterr()
+    assert pretrained.load_ffhq() is None and "README.md, 'Using NVIDIA's original models'" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------------------------------------

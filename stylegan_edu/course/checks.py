@@ -49,7 +49,11 @@ class Exercise:
         if answer is None or answer is Ellipsis:
             return f"{NOT_WRITTEN} Hint: {self.hint}"
         try:
-            self.judge(answer)
+            # every judge starts from the same random state and leaves the notebook's untouched, so the cells
+            # after a check compute the same numbers whatever the learner's answer drew
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                self.judge(answer)
         except NotWritten:
             return f"{NOT_WRITTEN} Hint: {self.hint}"
         except LearnerError as e:

@@ -26,15 +26,6 @@ SCORE_TOL = 1e-4  # discriminator scores, relative to their size
 LOSS_TOL = 1e-4  # training-step losses
 
 
-def _quiet_rng(judge):
-    """Run a judge without touching the notebook's global random state."""
-    @functools.wraps(judge)
-    def run(answer):
-        with torch.random.fork_rng(devices=[]):
-            return judge(answer)
-    return run
-
-
 @functools.cache
 def _G():
     from stylegan_edu import pretrained
@@ -228,7 +219,7 @@ def _judge_assembled_synthesis(cls):
 
 
 check_assembled_synthesis = exercise(
-    "assembled_synthesis", _quiet_rng(_judge_assembled_synthesis),
+    "assembled_synthesis", _judge_assembled_synthesis,
     hint="copy the names from the table above: `input` (ConstInput), `input_epilogue`, `layers` (an "
          "nn.ModuleList: 4 px conv, then per resolution an upsampling layer and a plain one), `torgb` (one ToRGB "
          "per resolution); each layer is `conv` then `epilogue` (noise, bias, leaky ReLU, instance norm, style)",
@@ -344,7 +335,7 @@ def _judge_assembled_discriminator(cls):
 
 
 check_assembled_discriminator = exercise(
-    "assembled_discriminator", _quiet_rng(_judge_assembled_discriminator),
+    "assembled_discriminator", _judge_assembled_discriminator,
     hint="copy the names from the table: `fromrgb` (a FromRGB per resolution), `blocks` (blocks[k-1] takes "
          "4 * 2**k px down to half: conv0, then conv1_down), `epilogue` (conv, dense0, dense1 after the "
          "minibatch stddev, which adds one channel)",
@@ -395,7 +386,7 @@ def _judge_nonsaturating_g_loss(fn):
 
 
 check_nonsaturating_g_loss = exercise(
-    "nonsaturating_g_loss", _quiet_rng(_judge_nonsaturating_g_loss),
+    "nonsaturating_g_loss", _judge_nonsaturating_g_loss,
     hint="G wants D to call its fakes real: minimise -log sigmoid(D(G(z))), averaged over the batch; "
          "torch.nn.functional.softplus(x) = log(1 + e^x)",
     success="the non-saturating logistic loss of G (softplus(-D(G(z))), averaged).")
@@ -426,7 +417,7 @@ def _judge_logistic_d_loss(fn):
 
 
 check_logistic_d_loss = exercise(
-    "logistic_d_loss", _quiet_rng(_judge_logistic_d_loss),
+    "logistic_d_loss", _judge_logistic_d_loss,
     hint="D is a classifier: -log sigmoid(D(x)) for the reals plus -log(1 - sigmoid(D(G(z)))) for the fakes, "
          "averaged; both are softplus of a score with the right sign",
     success="the logistic loss of D (softplus(D(G(z))) + softplus(-D(x)), averaged).")
@@ -479,7 +470,7 @@ def _judge_r1_penalty_official(fn):
 
 
 check_r1_penalty_official = exercise(
-    "r1_penalty_official", _quiet_rng(_judge_r1_penalty_official),
+    "r1_penalty_official", _judge_r1_penalty_official,
     hint="torch.autograd.grad(real_scores.sum(), reals, create_graph=True) gives dD/dx per image; square, sum "
          "over channels and pixels, average over the batch, and divide by (final_resolution / r)^2",
     success="R1 as the official code measures it, at every resolution, differentiable for D's update.")
@@ -571,7 +562,7 @@ def _judge_mixing_regularizer(fn):
 
 
 check_mixing_regularizer = exercise(
-    "mixing_regularizer", _quiet_rng(_judge_mixing_regularizer),
+    "mixing_regularizer", _judge_mixing_regularizer,
     hint="w = G.mapping(z) repeated for every layer ([N, num_layers, w_dim]); if torch.rand(()) < prob: "
          "z2 = torch.randn_like(z), a crossover in 1 .. n-1 (n = G.cfg.num_layers_at(resolution)), and the "
          "layers from the crossover on take G.mapping(z2)",
@@ -797,7 +788,7 @@ def _run_training_steps(fn):
 
 
 check_assembled_training_step = exercise(
-    "assembled_training_step", _quiet_rng(_judge_assembled_training_step),
+    "assembled_training_step", _judge_assembled_training_step,
     hint="follow the docstring's order exactly (the random draws must come in the Trainer's order): D step with "
          "fakes under torch.no_grad(), R1 when step % cfg.r1_interval == 0 weighted by r1_gamma / 2 * "
          "r1_interval; then the G step with a fresh z",
