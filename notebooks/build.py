@@ -3,6 +3,8 @@
     python notebooks/build.py              # write and execute every lesson (outputs are committed)
     python notebooks/build.py 02 06        # only the lessons whose names start with these prefixes
     python notebooks/build.py --check      # fail when a committed notebook's cells differ from its source
+    python notebooks/build.py --text-only 06   # carry markdown edits into the committed notebooks, keeping
+                                               # their outputs (refused if any code cell changed)
 
 A source is Python with cell markers: `# %%` starts a code cell, `# %% [markdown]` a markdown cell whose
 lines are comments (`# ` is stripped). Editing the .py file and rebuilding keeps reviews readable; nbval then
@@ -115,11 +117,34 @@ def cells_of(nb) -> list[tuple[str, str]]:
     return [(c.cell_type, c.source) for c in nb.cells]
 
 
+def update_text(target: Path, fresh) -> str | None:
+    """Copy the markdown of `fresh` into the committed notebook `target` (outputs kept). Returns why it cannot
+    (None when done): the outputs are only valid if every code cell and the cell layout are unchanged."""
+    import nbformat
+
+    if not target.exists():
+        return "it has never been built"
+    old = nbformat.read(target, as_version=4)
+    if [c.cell_type for c in old.cells] != [c.cell_type for c in fresh.cells]:
+        return "cells were added, removed or moved"
+    for a, b in zip(old.cells, fresh.cells):
+        if a.cell_type == "code" and a.source != b.source:
+            return "a code cell changed"
+    for a, b in zip(old.cells, fresh.cells):
+        if a.cell_type == "markdown":
+            a.source = b.source
+    nbformat.write(old, target)
+    return None
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("lessons", nargs="*", help="name prefixes, e.g. 02 06 (default: all)")
     p.add_argument("--check", action="store_true", help="only compare committed notebooks with their sources")
     p.add_argument("--no-execute", action="store_true", help="write notebooks without outputs")
+    p.add_argument("--text-only", action="store_true",
+                   help="update only the markdown cells of the committed notebooks, keeping their outputs; "
+                        "refused when a code cell or the cell layout changed (rebuild those)")
     args = p.parse_args(argv)
 
     import nbformat
@@ -140,6 +165,12 @@ def main(argv=None) -> int:
                     compile(source, f"{target.name}, a code cell", "exec")  # a scaffold must stay valid Python
             if args.check:
                 if not target.exists() or cells_of(nbformat.read(target, as_version=4)) != cells_of(nb):
+                    stale.append(str(target.relative_to(HERE)))
+                continue
+            if args.text_only:
+                problem = update_text(target, nb)
+                if problem:
+                    print(f"{target.relative_to(HERE)}: not updated, {problem}", file=sys.stderr)
                     stale.append(str(target.relative_to(HERE)))
                 continue
             t0 = time.perf_counter()

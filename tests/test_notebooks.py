@@ -35,3 +35,23 @@ def test_committed_notebooks_are_executed_without_errors_or_widget_state():
         assert all(c.execution_count for c in code), f"{path.name}: a code cell was not executed"
         assert not any(o.output_type == "error" for c in code for o in c.outputs), f"{path.name} has an error"
         assert "widgets" not in nb.metadata, f"{path.name}: widget state must not be committed"
+
+
+def test_text_only_update_keeps_outputs_and_refuses_code_changes(tmp_path):
+    import nbformat
+
+    build = _build()
+    src = "# %% [markdown]\n# Old words.\n\n# %%\nprint(6 * 7)\n"
+    nb = build.to_notebook(src)
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    nb.cells[1].execution_count = 1
+    target = tmp_path / "99_x.ipynb"
+    nbformat.write(nb, target)
+
+    assert build.update_text(target, build.to_notebook(src.replace("Old", "New"))) is None
+    done = nbformat.read(target, as_version=4)
+    assert done.cells[0].source == "New words." and done.cells[1].outputs[0].text == "42\n"
+    assert build.update_text(target, build.to_notebook(src.replace("6 * 7", "6 * 8"))) == "a code cell changed"
+    more = src + "\n# %% [markdown]\n# More.\n"
+    assert build.update_text(target, build.to_notebook(more)) == "cells were added, removed or moved"
+    assert nbformat.read(target, as_version=4).cells[1].source == "print(6 * 7)"  # refused: untouched
