@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import torch
-
-_PAUSE = os.environ.get("STYLEGAN_EDU_TEST_SAVE_PAUSE")  # seconds between writing and renaming; tests only
-
 
 def atomic_save(obj: dict, path: Path | str) -> Path:
     """torch.save to a temporary file beside `path`, fsync, then rename it into place."""
@@ -24,8 +20,6 @@ def atomic_save(obj: dict, path: Path | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(obj, f)
-            if _PAUSE:  # tests/test_kill_soak.py widens the window in which a kill finds a half-written file
-                time.sleep(float(_PAUSE))
             f.flush()
             os.fsync(f.fileno())
         umask = os.umask(0)

@@ -22,7 +22,28 @@ SETTINGS = ["stable_kimg=0.064", "fade_kimg=0.064", 'minibatch={"8": 16, "16": 1
 KIMG = "0.4"
 
 
-PAUSE = {"STYLEGAN_EDU_TEST_SAVE_PAUSE": "0.3"}  # each snapshot write holds its temporary file open 0.3 s
+# Each snapshot write holds its temporary file open 0.3 s longer, so that kills can find one half-written: a
+# sitecustomize module on the killed runs' PYTHONPATH slows torch.save down (the library has no hook for it).
+SLOW_SAVE = """import time
+import torch
+
+_save = torch.save
+
+
+def _slow_save(obj, f, *args, **kwargs):
+    _save(obj, f, *args, **kwargs)
+    time.sleep(0.3)
+
+
+torch.save = _slow_save
+"""
+
+
+def _slow_save_env(folder):
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(SLOW_SAVE)
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
 
 
 def _command(data, out, resume: bool):
@@ -42,7 +63,7 @@ def _weights(path):
 def test_sigkill_anywhere_then_resume_gives_the_uninterrupted_weights(tmp_path):
     data = build_toyfaces(64, 32, tmp_path / "tf", workers=1, progress=False)
     ref = tmp_path / "reference"
-    env = {**os.environ, **PAUSE}
+    env = _slow_save_env(tmp_path / "slow_save")
     # the uninterrupted reference runs on the other core meanwhile (one thread each, so the same numbers)
     reference = subprocess.Popen(_command(data, ref, resume=False), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True)
