@@ -22,7 +22,7 @@ def test_every_lesson_is_built_and_matches_its_source():
     sources = sorted(p.stem for p in (NOTEBOOKS / "src").glob("[0-9][0-9]_*.py"))
     built = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     assert sources == built, f"sources {sources} != committed notebooks {built} (run python notebooks/build.py)"
-    assert [s[:2] for s in sources] == [f"{i:02d}" for i in range(11)], "lessons 00 to 10, in order"
+    assert [s[:2] for s in sources] == [f"{i:02d}" for i in range(12)], "lessons 00 to 11, in order"
     assert _build().main(["--check"]) == 0
 
 

@@ -18,7 +18,8 @@
 # | 07 | truncation in W |
 # | 08 | metrics: FID, KID, perceptual path length, linear separability |
 # | 09 | StyleGAN assembled from your pieces, with its losses and R1 |
-# | 10 | training your own, on a CPU or on GPUs |
+# | 10 | editing faces along directions in W, and projecting real images into W |
+# | 11 | training your own, on a CPU or on GPUs |
 #
 # Everything runs on a laptop CPU. Where a lesson needs a trained network it loads the one shipped with the
 # course, trained on **ToyFaces**.

@@ -153,8 +153,8 @@ print("fade_in_reals = alpha * x + (1 - alpha) * up(down(x))")
 # above). The cell trains for a fixed 40 seconds of wall time, whatever the CPU, and draws the EMA generator's
 # samples after each quarter; the titles say how far this machine got (kimg, resolution, α). A recent laptop
 # gets through the 8 px stage into the 16 px fade-in: the random colours calm down into soft blobs, with at
-# best a lighter patch where the face will be; faces need minutes more (lesson 10). The trainer also prints
-# the precision it chose for this CPU (bf16 only where the CPU computes it natively, fp32 otherwise). Lesson 10
+# best a lighter patch where the face will be; faces need minutes more (lesson 11). The trainer also prints
+# the precision it chose for this CPU (bf16 only where the CPU computes it natively, fp32 otherwise). Lesson 11
 # trains longer; the shipped model trained for hours.
 
 # %%

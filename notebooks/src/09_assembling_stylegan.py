@@ -460,4 +460,4 @@ for k, st in enumerate(reference_steps()):
 
 # %% [markdown]
 # That is all of StyleGAN: your synthesis network draws the shipped faces, and your losses and step train
-# exactly as the library's loop does. Lesson 10 runs that loop for real.
+# exactly as the library's loop does. Lesson 11 runs that loop for real.

@@ -1,4 +1,4 @@
-"""Fine-tuning a trained generator on part of the data (lesson 10): the same GAN training, starting from
+"""Fine-tuning a trained generator on part of the data (lesson 11): the same GAN training, starting from
 trained weights instead of random ones.
 
     glasses = attribute_subset(load_toyfaces(2000, 64), "glasses", lambda v: v > 0.5)

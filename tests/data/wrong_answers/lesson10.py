@@ -1,102 +1,109 @@
 """Plausible wrong answers to lesson 10's exercises, with words the check's message must contain."""
 
-import copy
-
 import torch
 
-from stylegan_edu.data import ATTRIBUTE_NAMES
+
+# my_edit(ws, direction, strengths, layers) -> [N, S, L, D]
+def _mask(ws, layers):
+    mask = torch.zeros(ws.shape[1], dtype=ws.dtype)
+    mask[list(layers)] = 1
+    return mask[None, :, None]
 
 
-# ema_beta(batch, half_life_kimg)
-def beta_half_life_in_images(batch, half_life_kimg):
-    return 0.5 ** (batch / half_life_kimg)
+def edit_every_layer(ws, direction, strengths, layers):
+    return torch.stack([ws + s * direction for s in strengths], dim=1)
 
 
-def beta_upside_down(batch, half_life_kimg):
-    return 0.5 ** (half_life_kimg * 1000 / batch)
+def edit_other_layers(ws, direction, strengths, layers):
+    return torch.stack([ws + s * (1 - _mask(ws, layers)) * direction for s in strengths], dim=1)
 
 
-def beta_weight_of_new(batch, half_life_kimg):
-    return 1 - 0.5 ** (batch / (half_life_kimg * 1000))
-
-
-def beta_linearised(batch, half_life_kimg):  # 1 - x instead of 0.5 ** x
-    return 1 - batch / (half_life_kimg * 1000)
-
-
-# update_ema(G_ema, G, beta)
-def ema_swapped(G_ema, G, beta):
-    with torch.no_grad():
-        for p_ema, p in zip(G_ema.parameters(), G.parameters()):
-            p_ema.copy_(beta * p + (1 - beta) * p_ema)
-        for b_ema, b in zip(G_ema.buffers(), G.buffers()):
-            b_ema.copy_(b)
-    return G_ema
-
-
-def ema_buffers_left_out(G_ema, G, beta):
-    with torch.no_grad():
-        for p_ema, p in zip(G_ema.parameters(), G.parameters()):
-            p_ema.copy_(beta * p_ema + (1 - beta) * p)
-    return G_ema
-
-
-def ema_whole_state_dict(G_ema, G, beta):  # averages the buffers too
-    new = {k: beta * v + (1 - beta) * G.state_dict()[k] for k, v in G_ema.state_dict().items()}
-    G_ema.load_state_dict(new)
-    return G_ema
-
-
-def ema_rebinds_names(G_ema, G, beta):  # a new tensor bound to the loop variable; G_ema never changes
-    for p_ema, p in zip(G_ema.parameters(), G.parameters()):
-        p_ema = beta * p_ema + (1 - beta) * p
-    return G_ema
-
-
-def ema_returns_a_copy(G_ema, G, beta):
-    out = copy.deepcopy(G_ema)
-    with torch.no_grad():
-        for p_ema, p in zip(out.parameters(), G.parameters()):
-            p_ema.copy_(beta * p_ema + (1 - beta) * p)
-        for b_ema, b in zip(out.buffers(), G.buffers()):
-            b_ema.copy_(b)
+def edit_slice_misses_last(ws, direction, strengths, layers):
+    out = ws[:, None].repeat(1, len(strengths), 1, 1)
+    for k, s in enumerate(strengths):
+        out[:, k, layers[0]:layers[-1]] += s * direction
     return out
 
 
-def ema_moves_G(G_ema, G, beta):
-    with torch.no_grad():
-        for p_ema, p in zip(G_ema.parameters(), G.parameters()):
-            p.copy_(beta * p_ema + (1 - beta) * p)
-    return G_ema
+def edit_strengths_first(ws, direction, strengths, layers):
+    return torch.stack([ws + s * _mask(ws, layers) * direction for s in strengths], dim=0)
 
 
-# attribute_share(images, net, name)
-def share_mean_probability(images, net, name):
-    with torch.no_grad():
-        return net.attribute_probabilities(images)[:, ATTRIBUTE_NAMES.index(name)].mean().item()
+def edit_flat(ws, direction, strengths, layers):
+    return torch.cat([ws + s * _mask(ws, layers) * direction for s in strengths], dim=0)
 
 
-def share_value_head(images, net, name):
-    with torch.no_grad():
-        return (net.attribute_values(images)[:, ATTRIBUTE_NAMES.index(name)] > 0).float().mean().item()
+def edit_wrong_way(ws, direction, strengths, layers):
+    return torch.stack([ws - s * _mask(ws, layers) * direction for s in strengths], dim=1)
 
 
-def share_probability_above_zero(images, net, name):
-    with torch.no_grad():
-        return (net.attribute_probabilities(images)[:, ATTRIBUTE_NAMES.index(name)] > 0).float().mean().item()
+def edit_normalised(ws, direction, strengths, layers):
+    n = direction / direction.norm()
+    return torch.stack([ws + s * _mask(ws, layers) * n for s in strengths], dim=1)
 
 
-def share_off_by_one(images, net, name):
-    with torch.no_grad():
-        return (net.attribute_logits(images)[:, ATTRIBUTE_NAMES.index(name) + 1] > 0).float().mean().item()
+def edit_ignores_strength(ws, direction, strengths, layers):
+    return torch.stack([ws + _mask(ws, layers) * direction for _ in strengths], dim=1)
+
+
+def edit_in_place(ws, direction, strengths, layers):
+    out = []
+    for s in strengths:
+        ws[:, layers] += s * direction
+        out.append(ws.clone())
+    return torch.stack(out, dim=1)
+
+
+# my_conditional_direction(n, others) -> [D]
+def cond_one_row_at_a_time(n, others):
+    m = n - sum((n @ o) / (o @ o) * o for o in others)
+    return m / m.norm()
+
+
+def cond_successive(n, others):  # Gram-Schmidt on n alone, the rows never made orthogonal to each other
+    m = n.clone()
+    for o in others:
+        m = m - (m @ o) / (o @ o) * o
+    return m / m.norm()
+
+
+def cond_assumes_unit_rows(n, others):
+    m = n - sum((n @ o) * o for o in others)
+    return m / m.norm()
+
+
+def cond_not_normalised(n, others):
+    q, _ = torch.linalg.qr(others.T)
+    return n - q @ (q.T @ n)
+
+
+def cond_inside_the_span(n, others):
+    q, _ = torch.linalg.qr(others.T)
+    m = q @ (q.T @ n)
+    return m / m.norm()
+
+
+def cond_sign_flipped(n, others):
+    q, _ = torch.linalg.qr(others.T)
+    m = q @ (q.T @ n) - n
+    return m / m.norm()
+
+
+def cond_in_place(n, others):
+    q, _ = torch.linalg.qr(others.T)
+    n -= q @ (q.T @ n)
+    return n / n.norm()
 
 
 WRONG = {
-    "ema_beta": [(beta_half_life_in_images, "thousands of images"), (beta_upside_down, "upside down"),
-                 (beta_weight_of_new, "weight of the new G"), (beta_linearised, "must be exactly 0.5")],
-    "update_ema": [(ema_swapped, "swapped"), (ema_buffers_left_out, "not copied"),
-                   (ema_whole_state_dict, "was averaged"), (ema_rebinds_names, "did not change"),
-                   (ema_returns_a_copy, "in place"), (ema_moves_G, "G changed")],
-    "attribute_share": [(share_mean_probability, "mean probability"), (share_value_head, "value head"),
-                        (share_probability_above_zero, "every face counts"), (share_off_by_one, "column")],
+    "my_edit": [(edit_every_layer, "every layer moved"), (edit_other_layers, "outside `layers` moved"),
+                (edit_slice_misses_last, "the last one too"), (edit_strengths_first, "strengths second"),
+                (edit_flat, "two dimensions"), (edit_wrong_way, "wrong way"),
+                (edit_normalised, "do not normalise"), (edit_ignores_strength, "same face"),
+                (edit_in_place, "changed ws")],
+    "my_conditional_direction": [(cond_one_row_at_a_time, "not orthogonal to each other"),
+                                 (cond_successive, "not orthogonal to each other"),
+                                 (cond_assumes_unit_rows, "not 1"), (cond_not_normalised, "unit vector"),
+                                 (cond_inside_the_span, "inside the span"), (cond_sign_flipped, "points away"),
+                                 (cond_in_place, "changed n")],
 }

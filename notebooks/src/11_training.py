@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 10 · Training your own StyleGAN
+# # 11 · Training your own StyleGAN
 #
 # Everything so far used the shipped model. Now you train with the library's training loop: the paper's
 # losses (non-saturating logistic + R1), style mixing regularisation, the EMA copy of G that samples are drawn
@@ -211,7 +211,7 @@ plt.show()
 # so that after `half_life_kimg` thousand images the old weights count half.
 
 # %%
-from stylegan_edu.course.lesson10 import check_attribute_share, check_ema_beta, check_update_ema
+from stylegan_edu.course.lesson11 import check_attribute_share, check_ema_beta, check_update_ema
 
 
 def ema_beta(batch, half_life_kimg):
