@@ -1,6 +1,6 @@
 """Attribute editing along W directions on the shipped model, read back with the ToyFaces feature network.
 
-    .venv/bin/python benchmarks/editing_table.py [--faces 200] [--level coarse|middle|fine] [--json out.json]
+    .venv/bin/python benchmarks/editing_table.py [--faces 200] [--level coarse|middle|fine|own] [--json out.json]
 
 For every editable attribute (the feature network's reliable ones): Spearman of the read-back value with the
 edit strength, the share of the attribute's range reached within strengths -3..3, the mean and worst movement of
@@ -31,7 +31,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ckpt", default="toyfaces-64")
     p.add_argument("--faces", type=positive_int(), default=200)
-    p.add_argument("--level", choices=("coarse", "middle", "fine"), default=None, help="edit only these layers")
+    p.add_argument("--level", choices=("coarse", "middle", "fine", "own"), default=None, help="edit only these layers; own: each attribute on its own ToyFaces level's layers")
     p.add_argument("--threads", type=positive_int(), default=1)
     p.add_argument("--json", type=Path, default=None, help="also write the full result here")
     p.add_argument("--attributes", default=None, help="comma-separated subset (default: every editable one)")

@@ -415,11 +415,15 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
       other attribute), only at the two end strengths: the named attributes' movement without and with
       conditioning, and `reached` with conditioning (what holding them still costs).
 
+    layers: as in `edit` (None: every layer), or "own": each attribute on the layers of its own ToyFaces level
+    (`ATTRIBUTE_SCALES`: glasses on the middle layers, pos_x on the coarse ones, hair colour on the fine ones),
+    which asks whether an edit placed where the dataset says the attribute lives leaves the others alone.
+
     Returns a JSON-serialisable dict {"attributes": {name: {...}}, "num_faces", "strengths", "psi", "seed", ...}.
     """
     from scipy.stats import spearmanr
 
-    from stylegan_edu.data.toyfaces import ATTRIBUTE_NAMES
+    from stylegan_edu.data.toyfaces import ATTRIBUTE_NAMES, ATTRIBUTE_SCALES
 
     num_faces = check_number("num_faces", num_faces, 2, integer=True)
     strengths = sorted(check_number("strength", s) for s in strengths)
@@ -429,6 +433,13 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
     targets = list(attributes) if attributes is not None else names
     for n in targets:
         dirs.index(n)
+    own = isinstance(layers, str) and layers == "own"
+    if not own:
+        resolve_layers(G, layers)  # a bad level or layer fails here, before any rendering
+
+    def layers_of(name):
+        return ATTRIBUTE_SCALES[ATTRIBUTE_NAMES.index(name)] if own else layers
+
     cols = [ATTRIBUTE_NAMES.index(n) for n in names]
     rng = attribute_ranges(reader, names)
     ws0 = seed_ws_from_generator(G, num_faces, seed, psi)
@@ -452,7 +463,7 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
         vec = dirs.vector(name)
         vals = []  # [S, F, K]
         for s in strengths:
-            vals.append(base if s == 0 else read(edit(G, ws0, vec, [s], layers)[:, 0]))
+            vals.append(base if s == 0 else read(edit(G, ws0, vec, [s], layers_of(name))[:, 0]))
         vals = torch.stack(vals)
         x = np.asarray(strengths)
         rhos = [spearmanr(x, vals[:, f, a].numpy()).statistic for f in range(num_faces)]
@@ -462,14 +473,14 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
         moved_abs = move.abs().mean(0)  # [K]
         others = [k for k in range(len(names)) if k != a]
         worst = max(others, key=lambda k: float(moved_abs[k]))
-        entry = {"spearman": round(rho, 4), "reached": round(reached, 4),
+        entry = {"layers": layers_of(name) or "all", "spearman": round(rho, 4), "reached": round(reached, 4),
                  "others_mean": round(float(moved_abs[others].mean()), 4),
                  "others_worst": names[worst], "others_worst_moved": round(float(moved_abs[worst]), 4)}
         held = [c for c in (condition if condition is not None else [names[worst]]) if c != name]
         if held:
             cvec = dirs.vector(name, held)
-            lo = read(edit(G, ws0, cvec, [strengths[0]], layers)[:, 0])
-            hi = read(edit(G, ws0, cvec, [strengths[-1]], layers)[:, 0])
+            lo = read(edit(G, ws0, cvec, [strengths[0]], layers_of(name))[:, 0])
+            hi = read(edit(G, ws0, cvec, [strengths[-1]], layers_of(name))[:, 0])
             cmove = (hi - lo) / rng
             hk = [names.index(c) for c in held]
             entry["conditional"] = {

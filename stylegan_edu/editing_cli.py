@@ -44,8 +44,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--steps", type=_strengths, default="-3..3", metavar="LO..HI[:STEP]|A,B,...",
                    help="edit strengths in sd of w along the direction: -3..3 (step 1), -2..2:0.5 or -3,0,3 "
                         "(default -3..3)")
-    p.add_argument("--level", choices=("coarse", "middle", "fine"), default=None,
-                   help="move only this level's styles (default: every layer)")
+    p.add_argument("--level", choices=("coarse", "middle", "fine", "own"), default=None,
+                   help="move only this level's styles (default: every layer); with --measure also 'own': each "
+                        "attribute on its own ToyFaces level's styles")
     p.add_argument("--condition", default="", metavar="A,B",
                    help="attributes to hold still (conditional editing: their directions are projected out)")
     p.add_argument("--psi", type=truncation_psi(), default=0.7, help="truncation psi of the faces (default 0.7)")
@@ -104,9 +105,13 @@ def _run(args) -> int:
         else:
             print(format_table(m))
         return 0
+    level = args.level
+    if level == "own":  # the level the dataset gives the attribute
+        from stylegan_edu.data.toyfaces import ATTRIBUTE_NAMES, ATTRIBUTE_SCALES
+        level = ATTRIBUTE_SCALES[ATTRIBUTE_NAMES.index(attrs[0])]
     with torch.no_grad():
-        images = edit_images(G, dirs, args.seeds, attrs[0], args.steps, args.level, condition, args.psi)
-    fig = edit_figure(G, dirs, args.seeds, attrs[0], args.steps, args.level, condition, args.psi, reader=reader,
+        images = edit_images(G, dirs, args.seeds, attrs[0], args.steps, level, condition, args.psi)
+    fig = edit_figure(G, dirs, args.seeds, attrs[0], args.steps, level, condition, args.psi, reader=reader,
                       images=images)
     fig.save(out)
     if args.json:

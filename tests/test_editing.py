@@ -151,6 +151,18 @@ def test_conditional_editing_holds_the_named_attribute_better(shipped, dirs):
     assert 0 <= e["others_mean"] <= e["others_worst_moved"]
 
 
+def test_own_level_edits_each_attribute_on_its_datasets_level(shipped, dirs):
+    G, reader = shipped
+    kw = dict(num_faces=4, strengths=[-3, 0, 3], attributes=["glasses", "pos_x"], condition=[])
+    own = measure_editing(G, reader, dirs, layers="own", **kw)
+    assert {k: e["layers"] for k, e in own["attributes"].items()} == {"glasses": "middle", "pos_x": "coarse"}
+    for name, level in (("glasses", "middle"), ("pos_x", "coarse")):  # the same numbers as asking for that level
+        one = measure_editing(G, reader, dirs, layers=level, **(kw | {"attributes": [name]}))
+        assert own["attributes"][name] == one["attributes"][name]
+    with pytest.raises(ValueError, match="level must be one of"):
+        measure_editing(G, reader, dirs, layers="ownn", **kw)
+
+
 def test_edit_figure_has_a_tile_per_face_and_strength(shipped, dirs):
     G, reader = shipped
     fig = edit_figure(G, dirs, [0, 1], "yaw", [-2, 0, 2], layers="coarse", reader=reader)
@@ -174,6 +186,11 @@ def test_edit_command_writes_the_grid(tmp_path, capsys, monkeypatch, dirs):
     w, h = Image.open(out).size
     assert w > 3 * 64 and h > 3 * 64
     assert capsys.readouterr().out.strip() == str(out)
+    own = tmp_path / "own.png"  # --level own: glasses is a middle attribute, so the same grid
+    assert main(["edit", "--ckpt", "toyfaces-64", "--seeds", "0-2", "--attribute", "glasses", "--steps", "-2..2:2",
+                 "--level", "own", "--condition", "bangs", "--out", str(own), "--no-progress", "--device", "cpu"]) == 0
+    assert np.array_equal(np.asarray(Image.open(own)), np.asarray(Image.open(out)))
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("argv, fragment", [
