@@ -22,7 +22,7 @@ FEATURE_METRICS = ("fid", "kid", "pr")
 PPL_METRICS = ("ppl_zfull", "ppl_wfull", "ppl_zend", "ppl_wend")
 # attrs: histogram distance of ToyFaces attributes, generated vs real (metrics/attribute_histograms.py)
 REAL_METRICS = FEATURE_METRICS + ("attrs",)  # the ones that compare with real images
-METRICS = FEATURE_METRICS + ("attrs",) + PPL_METRICS + ("ls",)
+METRICS = REAL_METRICS + PPL_METRICS + ("ls",)
 FEATURES = ("toy", "inception")
 PPL_DISTANCES = ("auto", "lpips", "toy")
 
