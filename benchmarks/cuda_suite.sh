@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The GPU checks and benchmarks behind docs/benchmarks.md, in one run on a machine with a CUDA GPU and PyTorch.
+# The GPU checks and benchmarks behind docs/benchmarks.md ("On a GPU"), in one run on a machine with a CUDA GPU.
 #
-#   OUT=artifacts/cuda BUDGET=420 bash benchmarks/cuda_suite.sh
+#   OUT=artifacts/cuda BUDGET=540 bash benchmarks/cuda_suite.sh
+#   OUT=... BUDGET=... RESUME=path/to/snapshot.pt bash benchmarks/cuda_suite.sh   # also train that run on
 #
-# Writes $OUT/cuda_suite.log (everything printed), $OUT/train_log.jsonl and $OUT/train_samples.png (a short
-# CUDA training run). Each step has its own time limit, and no step starts after $BUDGET seconds, so the run
-# fits a short GPU lease; a step that fails or times out is reported and the next one runs.
-# PYTHON picks the interpreter (default python3); the repository is put on PYTHONPATH, nothing is installed.
+# Writes $OUT/cuda_suite.log (everything printed). With RESUME, that run trains on for MINUTES (default 2) with
+# CUDA graphs, its newest snapshot is split into $OUT/snap.part-* (join with cat) and measured.
+# Each step has its own time limit and no step starts after $BUDGET seconds, so the run fits a short GPU lease;
+# a step that fails or times out is reported and the next one runs. PYTHON picks the interpreter (default
+# python3); the repository goes on PYTHONPATH, nothing is installed. DEVICE=cpu (BENCH=0) dry-runs the plumbing.
 set -u
 OUT=${OUT:-artifacts/cuda}
-BUDGET=${BUDGET:-420}
+BUDGET=${BUDGET:-540}
 PY=${PYTHON:-python3}
-DEV=${DEVICE:-cuda}  # cpu only for a dry run of this script
+DEV=${DEVICE:-cuda}
 mkdir -p "$OUT"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
 start=$(date +%s)
@@ -27,30 +29,45 @@ step() {  # step NAME LIMIT_S COMMAND...: run with a time limit, print its exit 
     timeout -k 5 "$limit" "$@"
     rc=$?
     echo "-- $name: exit $rc, $((($(date +%s%N) - t0) / 1000000)) ms"
+    return $rc
+}
+
+TT="$PY benchmarks/train_throughput.py --config ffhq-1024 --resolution 1024 --batch 8 --device $DEV"
+INF="$PY benchmarks/inference_throughput.py --config ffhq-1024 --device $DEV"
+
+train_on() {  # RESUME's run: 2 minutes more on this GPU, its metrics, the snapshot split into parts in $OUT
+    step "toyfaces cache" 60 $PY -m stylegan_edu data toyfaces --workers 16
+    mkdir -p /tmp/gpu_run && cp "$RESUME" /tmp/gpu_run/
+    local TRAIN="$PY -m stylegan_edu train --out /tmp/gpu_run --resume auto --device $DEV --no-progress"
+    step "train on (resume, cuda graphs)" 150 $TRAIN --cuda-graphs --minutes ${MINUTES:-2} ||
+        step "train on (resume, eager)" 100 $TRAIN --minutes 1.2
+    local snap
+    snap=$(ls /tmp/gpu_run/snapshot-*.pt | tail -n 1)
+    cp /tmp/gpu_run/log.jsonl "$OUT/train_log.jsonl"
+    cp "$(ls /tmp/gpu_run/samples-*.png | tail -n 1)" "$OUT/train_samples.png"
+    split -b 15M "$snap" "$OUT/snap.part-" && basename "$snap" > "$OUT/snap.name"
+    step "metrics on $snap" 60 $PY -m stylegan_edu metrics --ckpt "$snap" --metrics fid,pr,attrs --num 10000 \
+        --real-floor --device $DEV
 }
 
 {
-    step info 30 bash -c "nvidia-smi -L; $PY -c 'import torch; print(torch.__version__, torch.cuda.get_device_name())'"
-    step cuda-tests 90 $PY -m pytest -q -p no:cacheprovider tests/test_metrics_math.py tests/test_cuda.py -k cuda
-    for amp in none bf16 fp16; do
-        step "networks ffhq-1024 amp=$amp" 60 $PY benchmarks/networks.py --config ffhq-1024 --batch 8 --device $DEV --amp $amp
-    done
-    step "networks ffhq-1024 amp=bf16 channels_last" 60 \
-        $PY benchmarks/networks.py --config ffhq-1024 --batch 8 --device $DEV --amp bf16 --channels-last
-    step "FID generated side, ffhq-1024 + Inception" 120 \
-        $PY benchmarks/fid_throughput.py --device $DEV --num 5000 --batch 64
-    step "toyfaces cache" 60 $PY -m stylegan_edu data toyfaces --workers 16
-    step "train toy-64 on cuda, 1 min" 110 \
-        $PY -m stylegan_edu train --config toy-64 --device $DEV --minutes 1 --out /tmp/cuda_run --no-progress
-    cp /tmp/cuda_run/log.jsonl "$OUT/train_log.jsonl" 2>/dev/null
-    cp "$(ls /tmp/cuda_run/samples-*.png 2>/dev/null | tail -n 1)" "$OUT/train_samples.png" 2>/dev/null
-    step "torchrun (NCCL) toy-64, 0.3 min" 90 $PY -m torch.distributed.run --standalone --nproc_per_node 1 \
-        -m stylegan_edu train --config toy-64 --minutes 0.3 --out /tmp/cuda_ddp --no-progress
-    step "train throughput toy-64 at 64 px (preset)" 60 \
-        $PY benchmarks/train_throughput.py --config toy-64 --resolution 64 --batch 32 --device $DEV
-    step "train throughput ffhq-1024 at 1024 px, bf16" 90 $PY benchmarks/train_throughput.py --config ffhq-1024 \
-        --resolution 1024 --batch 8 --device $DEV --amp bf16 --steps 4 --warmup 2
-    step "metrics, shipped model, toy features" 150 $PY benchmarks/metrics_runtime.py \
-        --metrics fid,kid,pr,ppl_wend,ppl_zend,ls --num 10000 --device $DEV --batch 256
+  if [ "${BENCH:-1}" = 1 ]; then  # BENCH=0: only the RESUME part (a dry run of its plumbing)
+    step info 20 bash -c "nvidia-smi -L; $PY -c 'import torch; print(torch.__version__, torch.cuda.get_device_name())'"
+    step cuda-tests 150 $PY -m pytest -q -rs -p no:cacheprovider --durations=5 tests/test_cuda.py \
+        tests/test_metrics_math.py -k cuda
+    # training at 1024 px, batch 8: R1 every step (official) unless named
+    step "train fp32 eager" 45 $TT --amp none --steps 6
+    step "train fp32 cuda-graphs" 45 $TT --amp none --cuda-graphs --steps 6
+    step "train bf16 channels_last cuda-graphs" 45 $TT --amp bf16 --channels-last --cuda-graphs --steps 6
+    step "train fp32 cuda-graphs, lazy R1 every 16" 60 $TT --amp none --cuda-graphs --r1-interval 16 --steps 16
+    # G inference at 1024 px, batch 64
+    step "G eager bf16 channels_last" 40 $INF --batch 64 --amp bf16 --channels-last
+  fi
+    [ -n "${RESUME:-}" ] && train_on
+  if [ "${BENCH:-1}" = 1 ]; then
+    step "G compiled bf16 channels_last" 200 $INF --batch 64 --amp bf16 --channels-last --compile default
+    step "train fp16 eager (loss scaling)" 45 $TT --amp fp16 --steps 6
+    step "G eager fp32" 40 $INF --batch 64 --amp none
+  fi
     echo "== total $(($(date +%s) - start)) s"
 } 2>&1 | tee "$OUT/cuda_suite.log"

@@ -47,6 +47,8 @@ def main():
     p.add_argument("--channels-last", dest="channels_last", action="store_true", default=None)
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     p.add_argument("--r1-interval", type=int, default=None, help="default: the preset's")
+    p.add_argument("--cuda-graphs", dest="cuda_graphs", action="store_true", default=None,
+                   help="replay each step as a captured CUDA graph (the first timed steps include no capture)")
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--warmup", type=int, default=2)
     args = p.parse_args()
@@ -54,7 +56,7 @@ def main():
     cfg = get_train_config(args.config)
     changes = dict(start_resolution=args.resolution, minibatch={}, minibatch_base=args.batch,
                    stable_kimg=1e9, snapshot_kimg=1e9)
-    for k in ("amp", "channels_last", "r1_interval"):
+    for k in ("amp", "channels_last", "r1_interval", "cuda_graphs"):
         if getattr(args, k) is not None:
             changes[k] = getattr(args, k)
     cfg = cfg.replace(**changes)
@@ -69,8 +71,11 @@ def main():
         else None
     tr = Trainer(cfg, data, None, model_cfg=mcfg, device=args.device, progress=False)
     sync = torch.cuda.synchronize if tr.device.type == "cuda" else (lambda: None)
-    for _ in range(args.warmup):
+    t0 = time.perf_counter()
+    for _ in range(max(args.warmup, 2 * (cfg.r1_interval > 1))):  # with lazy R1, both graphs captured here
         tr.step()
+    sync()
+    warm = time.perf_counter() - t0
     sync()
     t0 = time.perf_counter()
     for _ in range(args.steps):
@@ -80,8 +85,10 @@ def main():
     where = torch.cuda.get_device_name() if tr.device.type == "cuda" else f"CPU x{torch.get_num_threads()} threads"
     amp = tr.amp if cfg.amp == tr.amp else f"{cfg.amp}->{tr.amp}"  # e.g. auto->none
     print(f"{args.config} at {args.resolution}px, batch {args.batch}, amp {amp}, channels_last "
-          f"{cfg.channels_last}, r1 every {cfg.r1_interval} on {where}: "
-          f"{args.steps * args.batch / dt:.1f} img/s ({dt / args.steps * 1000:.0f} ms/step)")
+          f"{cfg.channels_last}, r1 every {cfg.r1_interval}, cuda_graphs {cfg.cuda_graphs} on {where}: "
+          f"{args.steps * args.batch / dt:.1f} img/s ({dt / args.steps * 1000:.0f} ms/step; warm-up steps "
+          f"{warm:.1f} s)" + (f", peak {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB"
+                               if tr.device.type == "cuda" else ""))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """The --ckpt / --device pair that every command drawing from a generator shares (generate, mix, metrics,
 levels, edit, project): a shipped name, an exported generator or a training snapshot, loaded with one-line
-errors."""
+errors. generate, mix and metrics also take --compile (stylegan_edu.compiled)."""
 
 from __future__ import annotations
 
+import sys
+
+# stylegan_edu.compiled.MODES, spelt out so that building the parsers (and --help) does not import torch
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
 CKPT_HELP = "a training snapshot, an exported generator, or a shipped name (toyfaces-64)"
 
 
@@ -13,8 +17,24 @@ def add_ckpt_arguments(p) -> None:
     p.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available)")
 
 
+def add_compile_argument(p) -> None:
+    """--compile [MODE]: run the generator compiled by torch.compile (off by default)."""
+    p.add_argument("--compile", nargs="?", const="default", default=None, choices=COMPILE_MODES, metavar="MODE",
+                   help="compile the generator with torch.compile: the same images, faster after a first call that "
+                        "compiles (seconds to minutes; the kernels are cached on disk). MODE: default (when "
+                        "omitted), reduce-overhead (CUDA graphs, CUDA only) or max-autotune-no-cudagraphs")
+
+
+def report_compile(G) -> None:
+    """After a command's work: how long the compiled generator's first calls took (stderr), if it is one."""
+    describe = getattr(G, "describe", None)
+    if describe is not None:
+        sys.stderr.write(describe() + "\n")
+
+
 def generator_from_args(args):
-    """The generator named by args.ckpt on args.device (default: cuda when available), in eval mode."""
+    """The generator named by args.ckpt on args.device (default: cuda when available), in eval mode; compiled when
+    args.compile names a mode."""
     import torch  # here, so that building the parsers (and --help) does not import torch
 
     from stylegan_edu.errors import UsageError
@@ -23,6 +43,13 @@ def generator_from_args(args):
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return load(args.ckpt, device) if args.ckpt in SHIPPED else load_generator(args.ckpt, device)
+        G = load(args.ckpt, device) if args.ckpt in SHIPPED else load_generator(args.ckpt, device)
     except (CheckpointError, FileNotFoundError, ValueError) as e:
+        raise UsageError(str(e)) from None
+    if getattr(args, "compile", None) is None:
+        return G
+    from stylegan_edu.compiled import compile_generator
+    try:
+        return compile_generator(G, args.compile)
+    except ValueError as e:  # reduce-overhead on a CPU
         raise UsageError(str(e)) from None

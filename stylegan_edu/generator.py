@@ -90,7 +90,8 @@ class Generator(nn.Module):
         truncation_psi: 1 means no truncation (training, metrics); the config's 0.7 is for sampling. A finite
             number in [-2, 2] (ValueError otherwise); style_mixing_prob (as alpha) must lie in [0, 1].
         truncation_cutoff: layers truncated; None takes the config's (8 for the paper's model).
-        z_mix, crossover: style mixing with a second latent; crossover None draws it at random.
+        z_mix, crossover: style mixing with a second latent; crossover None draws it at random (an int, or a
+            0-dim integer tensor on G's device; >= num_layers means no mixing).
         style_mixing_prob: the training regulariser: with this probability mix with a fresh random z.
         update_w_avg: track the moving average of w (training only).
         noise_mode / noise_strength / noise: see SynthesisNetwork.forward.
@@ -111,7 +112,8 @@ class Generator(nn.Module):
         if z_mix is not None:
             if crossover is None:
                 crossover = self.random_crossover(resolution)
-            if not 0 <= crossover <= self.num_layers:
+            # a 0-dim tensor (the CUDA-graph training step's) is not range-checked: reading it would sync
+            if not torch.is_tensor(crossover) and not 0 <= crossover <= self.num_layers:
                 raise ValueError(f"crossover must lie in [0, {self.num_layers}], got {crossover}")
             ws = mix_styles(ws, broadcast(self.mapping(z_mix), self.num_layers), crossover)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import torch
 
-from stylegan_edu.cli_ckpt import add_ckpt_arguments, generator_from_args
+from stylegan_edu.cli_ckpt import (add_ckpt_arguments, add_compile_argument, generator_from_args,
+                                   report_compile)
 from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
 
 
@@ -17,6 +18,7 @@ def _add_common(p) -> None:
     p.add_argument("--noise", choices=("const", "random", "none"), default="const",
                    help="noise inputs: the stored fixed images (default), fresh random ones, or none")
     p.add_argument("--out", required=True, metavar="PNG")
+    add_compile_argument(p)
 
 
 def add_parser(subparsers) -> None:
@@ -65,6 +67,7 @@ def _generate(args) -> int:
     G = generator_from_args(args)
     z = z_from_seeds(seeds, G.cfg.latent_size, G.w_avg.device)
     imgs = torch.cat([G(zb, truncation_psi=args.psi, noise_mode=args.noise) for zb in z.split(32)])
+    report_compile(G)
     return _save(image_grid(imgs, args.columns), args.out)
 
 
@@ -80,6 +83,7 @@ def _mix(args) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     imgs = style_mixing_grid(G, rows, cols, layers, psi=args.psi, noise_mode=args.noise)
+    report_compile(G)
     return _save(image_grid(imgs, columns=len(cols) + 1), args.out)
 
 

@@ -63,3 +63,81 @@ def test_r1_gradients_through_the_cuda_convolution_match_the_generic_path(monkey
     D = Discriminator("toy-32").cuda()
     reals = torch.randn(4, 3, 32, 32, device="cuda", generator=torch.Generator("cuda").manual_seed(4))
     assert_r1_unchanged_by_gradfix(monkeypatch, D, reals, rtol_r1=1e-4, rtol=1e-3, atol=1e-6)
+
+
+# --- CUDA graphs, fp16 loss scaling, exact resume, NCCL ------------------------------------------------------
+
+def _stable(**kw):
+    """toy-32 stable at 32 px (alpha 1): the phase a CUDA graph captures; R1 every 2nd step (two graphs)."""
+    return get_train_config("toy-32").replace(start_resolution=32, minibatch={32: 8}, minibatch_base=8,
+                                              stable_kimg=1000.0, snapshot_kimg=1000.0, channels_last=False,
+                                              r1_interval=2, **kw)
+
+
+@pytest.fixture(scope="module")
+def data32(tmp_path_factory):
+    return open_dataset(build_toyfaces(32, 32, tmp_path_factory.mktemp("d") / "tf", workers=1, progress=False))
+
+
+def _losses(tr, n):
+    return torch.tensor([(s["loss_D"], s["loss_G"], s.get("r1", 0.0)) for s in (tr.step() for _ in range(n))])
+
+
+def test_cuda_graph_replays_compute_the_eager_step(data32):
+    from stylegan_edu.train.graphs import StepGraphs
+
+    graphed = Trainer(_stable(amp="none", cuda_graphs=True), data32, None, device="cuda", progress=False)
+    eager = Trainer(_stable(amp="none", cuda_graphs=True), data32, None, device="cuda", progress=False)
+    eager._graphs = StepGraphs(eager, capture=False)  # the same step, run eagerly
+    a, b = _losses(graphed, 6), _losses(eager, 6)
+    print("graphed", a.tolist(), "\neager", b.tolist())
+    assert torch.isfinite(a).all() and torch.allclose(a, b, rtol=1e-3, atol=1e-4)
+    for x, y in zip(graphed.G_ema.parameters(), eager.G_ema.parameters()):
+        assert torch.allclose(x, y, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("graphs", [False, True])
+def test_resume_on_cuda_repeats_the_run(data32, tmp_path, graphs):
+    cfg = _stable(amp="none", cuda_graphs=graphs)
+    straight = _losses(Trainer(cfg, data32, None, device="cuda", progress=False), 6)
+    first = Trainer(cfg, data32, tmp_path, device="cuda", progress=False)
+    part1 = _losses(first, 3)
+    path = first.snapshot()
+    second = Trainer(cfg, data32, tmp_path, device="cuda", progress=False)
+    second.resume(path)  # weights, Adam states and the CUDA generator's state
+    resumed = torch.cat([part1, _losses(second, 3)])
+    # cuDNN's backward kernels may add in any order: equal to rounding, not bit for bit
+    assert torch.allclose(resumed, straight, rtol=1e-4, atol=1e-6), (resumed, straight)
+
+
+def test_cuda_graphs_with_bf16_and_channels_last_learn(data32):
+    tr = Trainer(_stable(amp="bf16", cuda_graphs=True, channels_last=True), data32, None, device="cuda",
+                 progress=False)
+    before = [p.detach().clone() for p in tr.G.parameters()]
+    assert torch.isfinite(_losses(tr, 4)).all()
+    assert any(not torch.equal(x, y) for x, y in zip(before, tr.G.parameters()))
+
+
+def test_fp16_with_loss_scaling_tracks_fp32_on_cuda(data32):
+    curves = {amp: _losses(Trainer(_stable(amp=amp, r1_interval=1), data32, None, device="cuda",
+                                   progress=False), 200)[:, :2] for amp in ("none", "fp16")}
+    assert torch.isfinite(curves["fp16"]).all()
+    print({k: (v[:20].mean(0).tolist(), v[-50:].mean(0).tolist()) for k, v in curves.items()})
+    assert (curves["fp16"][:20].mean(0) - curves["none"][:20].mean(0)).abs().max() < 0.05
+    assert (curves["fp16"][-50:].mean(0) - curves["none"][-50:].mean(0)).abs().max() < 0.25
+
+
+def test_torchrun_nccl_puts_the_rank_on_its_local_gpu(tmp_path):
+    import subprocess
+    import sys
+
+    data = build_toyfaces(32, 32, tmp_path / "tf", workers=1, progress=False)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "1", "-m",
+           "stylegan_edu", "train", "--config", "toy-32", "--data", str(data), "--kimg", "0.1",
+           "--out", str(tmp_path / "run"), "--no-progress"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    snap = sorted((tmp_path / "run").glob("snapshot-*.pt"))[-1]
+    from stylegan_edu.train.checkpoint import load_snapshot
+
+    assert "cuda" in load_snapshot(snap, map_location="cpu")["rng"]  # the rank trained on a GPU (its CUDA generator was saved)

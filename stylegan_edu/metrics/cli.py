@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from stylegan_edu.cli_ckpt import add_ckpt_arguments
+from stylegan_edu.cli_ckpt import add_ckpt_arguments, add_compile_argument
 from stylegan_edu.cli_types import number, seed_int
 
 
@@ -45,6 +45,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--batch", type=number(2, integer=True), default=64, help="images at once, >= 2 (default 64)")
     p.add_argument("--seed", type=seed_int(), default=0, help="in [0, 2**32-1] (default 0)")
     p.add_argument("--no-progress", action="store_true")
+    add_compile_argument(p)
     p.set_defaults(func=_run)
 
 
@@ -52,7 +53,7 @@ def _run(args) -> int:
     from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.run import REAL_METRICS, compute_metrics, parse_metrics
     from stylegan_edu.metrics.weights import WeightsError
-    from stylegan_edu.cli_ckpt import generator_from_args
+    from stylegan_edu.cli_ckpt import generator_from_args, report_compile
 
     try:
         names = parse_metrics(args.metrics)
@@ -83,6 +84,7 @@ def _run(args) -> int:
                               real_floor=args.real_floor)
     except (WeightsError, FileNotFoundError, ValueError) as e:
         raise UsageError(str(e).splitlines()[0]) from None
+    report_compile(G)
     out.update(ckpt=args.ckpt, device=str(G.w_avg.device), total_seconds=round(time.perf_counter() - t0, 1))
     dropped = out["details"].get("ls_dropped_attributes")
     if dropped:

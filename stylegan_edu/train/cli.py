@@ -39,6 +39,8 @@ def add_parser(subparsers) -> None:
                         "with native bf16; STYLEGAN_EDU_BF16=0 keeps auto off bf16)")
     p.add_argument("--channels-last", dest="channels_last", action="store_true", default=None)
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
+    p.add_argument("--cuda-graphs", dest="cuda_graphs", action="store_true", default=None,
+                   help="CUDA only: replay each stable phase's step as a captured CUDA graph (one process, not fp16)")
     p.add_argument("--snapshot-kimg", type=positive_float(), default=None,
                    help="snapshot interval, > 0 (default: the preset's)")
     p.add_argument("--keep", type=positive_int(), default=None, help="snapshots to keep, >= 1 (default: the preset's)")
@@ -112,7 +114,7 @@ def run(args) -> int:
                 raise UsageError(f"--set cannot change a resumed run (it keeps the settings it started with: "
                                  f"{resume_path})")
         changes = {k: v for k, v in dict(amp=args.amp, channels_last=args.channels_last,
-                                          snapshot_kimg=args.snapshot_kimg, keep_snapshots=args.keep,
+                                          cuda_graphs=args.cuda_graphs, snapshot_kimg=args.snapshot_kimg, keep_snapshots=args.keep,
                                           seed=None if state else args.seed).items() if v is not None}
         cfg = cfg.replace(**changes)
     except CheckpointError as e:

@@ -50,6 +50,8 @@ class TrainConfig:
     # when the Trainer starts (stylegan_edu/precision.py), so a resumed run chooses again on its machine
     amp: str = "auto"
     channels_last: bool = False
+    # CUDA only: capture each stable phase's whole step as a CUDA graph and replay it (stylegan_edu/train/graphs.py)
+    cuda_graphs: bool = False
 
     def __post_init__(self):
         if self.loss not in LOSSES:
@@ -61,6 +63,9 @@ class TrainConfig:
                 raise ValueError(f"{name} must not be negative")
         if self.r1_interval < 1:
             raise ValueError("r1_interval must be at least 1")
+        if self.cuda_graphs and self.amp == "fp16":
+            raise ValueError("cuda_graphs does not run with amp='fp16' (the loss scaler's overflow checks read "
+                             "the GPU between steps); use amp='bf16' or 'none'")
         if self.keep_snapshots < 1:
             raise ValueError("keep_snapshots must be at least 1")
 

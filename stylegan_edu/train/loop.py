@@ -33,6 +33,7 @@ from stylegan_edu.train.checkpoint import load_snapshot, save_snapshot
 from stylegan_edu.train.config import TrainConfig
 from stylegan_edu.train.distributed import DistInfo, all_mean, average_gradients, broadcast_module
 from stylegan_edu.train.ema import ema_beta, update_ema
+from stylegan_edu.train.graphs import StepGraphs
 from stylegan_edu.train.schedule import Phase, phase_at
 from stylegan_edu.viz import image_grid
 
@@ -80,6 +81,10 @@ class Trainer:
             broadcast_module(self.D)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.G_opt = self.D_opt = None
+        self.opt_generation = 0  # counts optimiser (re)creations: a captured step belongs to one pair
+        # fp16 needs loss scaling (its gradients underflow); for bf16 / fp32 the scaler is a no-op
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
+        self._graphs = StepGraphs(self) if cfg.cuda_graphs else None
         self.nimg = 0
         self.step_count = 0
         self.opt_key: tuple[int, int] | None = None
@@ -108,23 +113,34 @@ class Trainer:
                 raise ValueError(f"per-rank minibatch {local} at {res} px is not divisible by the minibatch "
                                  f"stddev group size {group}")
 
+        if cfg.cuda_graphs and self.device.type != "cuda":
+            raise ValueError(f"cuda_graphs needs a CUDA device, got {self.device}")
+        if cfg.cuda_graphs and self.dist.enabled:
+            raise ValueError("cuda_graphs runs in one process (gradients are all-reduced outside the graph); "
+                             "train without it under torchrun")
+
     # --- pieces of a step -----------------------------------------------------------------------------
     def phase(self) -> Phase:
         return phase_at(self.cfg, self.mcfg.resolution, self.nimg)
 
     def _make_optimizers(self) -> None:
         kw = dict(lr=self.cfg.lr_base, betas=self.cfg.adam_betas, eps=self.cfg.adam_eps)
+        if self.cfg.cuda_graphs:
+            kw["capturable"] = True  # Adam's step count lives on the GPU, so a replayed graph advances it
+        self.opt_generation += 1
         self.G_opt = torch.optim.Adam(self.G.parameters(), **kw)
         self.D_opt = torch.optim.Adam(self.D.parameters(), **kw)
 
     def _autocast(self):
         dtype = AMP_DTYPES[self.amp]
-        return torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+        # no cast-weight cache under CUDA graphs: the cache would hold tensors from the capture (PyTorch's notes)
+        return torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None,
+                              cache_enabled=not self.cfg.cuda_graphs)
 
     def _finish_backward(self, module, opt) -> None:
         if self.dist.enabled:
-            average_gradients(module, self.dist.world_size)
-        opt.step()
+            average_gradients(module, self.dist.world_size)  # first: every rank then sees the same inf / nan
+        self.scaler.step(opt)  # opt.step(), skipped in fp16 when the scaled gradients overflowed
 
     def step(self) -> dict:
         """One minibatch: D step, G step, EMA. Returns the losses (averaged over ranks)."""
@@ -144,19 +160,40 @@ class Trainer:
         reals = fade_in_reals(reals, ph.alpha)
         if cfg.channels_last:
             reals = reals.contiguous(memory_format=torch.channels_last)
-        gkw = dict(resolution=ph.resolution, alpha=ph.alpha, style_mixing_prob=cfg.style_mixing_prob,
-                   update_w_avg=True)
-        latent = self.mcfg.latent_size
+        do_r1 = cfg.loss == "logistic_r1" and cfg.r1_gamma > 0 and self.step_count % cfg.r1_interval == 0
+        if self._graphs is not None and ph.alpha == 1.0:  # fade-ins change alpha every step: eager
+            stats = self._graphs.run(ph, do_r1, reals, seed)
+        else:
+            stats = self._step_body(reals, ph, do_r1, lambda i: {"style_mixing_prob": cfg.style_mixing_prob})
+        self.scaler.update()
+        self.nimg += ph.batch
+        self.step_count += 1
+
+        stats = dict(zip(stats, torch.stack(list(stats.values())).tolist()))  # one host sync per step
+        bad = {k: v for k, v in stats.items() if not math.isfinite(v)}
+        if bad:
+            where = f"; the last good snapshot is {self.last_snapshot}" if self.last_snapshot else ""
+            raise TrainingDiverged(f"{', '.join(f'{k} = {v}' for k, v in bad.items())} at kimg "
+                                   f"{self.nimg / 1000:.3f} ({ph.resolution} px, alpha {ph.alpha:.3f}){where}")
+        stats = {k: all_mean(v, self.dist, self.device) for k, v in stats.items()}
+        stats.update(kimg=self.nimg / 1000, resolution=ph.resolution, alpha=ph.alpha, batch=ph.batch, lr=ph.lr)
+        return stats
+
+    def _step_body(self, reals: torch.Tensor, ph: Phase, do_r1: bool, mixing) -> dict[str, torch.Tensor]:
+        """D step, G step and EMA on these reals; the losses come back as tensors, unread, so that a CUDA graph
+        can capture this (stylegan_edu/train/graphs.py). mixing(i): G's style-mixing keyword arguments for the
+        D step's fakes (i = 0) and the G step's (i = 1)."""
+        cfg, local, latent = self.cfg, reals.shape[0], self.mcfg.latent_size
+        gkw = dict(resolution=ph.resolution, alpha=ph.alpha, update_w_avg=True)
 
         # D step
         self.D.requires_grad_(True)
         with torch.no_grad(), self._autocast():
-            fakes = self.G(torch.randn(local, latent, device=self.device), **gkw)
+            fakes = self.G(torch.randn(local, latent, device=self.device), **gkw, **mixing(0))
         with self._autocast():
             fake_scores = self.D(fakes, alpha=ph.alpha)
         stats = {}
         if cfg.loss == "logistic_r1":
-            do_r1 = cfg.r1_gamma > 0 and self.step_count % cfg.r1_interval == 0
             if do_r1:  # fp32 pass: the R1 gradient is taken through it
                 reals_in = reals.detach().requires_grad_(True)
                 real_scores = self.D(reals_in, alpha=ph.alpha)
@@ -167,7 +204,7 @@ class Trainer:
             if do_r1:
                 r1 = losses.r1_penalty(real_scores, reals_in, self.mcfg.resolution)
                 d_loss = d_loss + r1 * (cfg.r1_gamma * 0.5 * cfg.r1_interval)
-                stats["r1"] = r1.item()
+                stats["r1"] = r1.detach()
         else:
             with self._autocast():
                 real_scores = self.D(reals, alpha=ph.alpha)
@@ -175,19 +212,20 @@ class Trainer:
             gp = losses.gradient_penalty(self.D, reals, fakes, ph.alpha, cfg.wgan_target,
                                          final_resolution=self.mcfg.resolution)
             d_loss = d_loss + gp * cfg.wgan_lambda
-            stats["gp"] = gp.item()
+            stats["gp"] = gp.detach()
         self.D_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
+        self.scaler.scale(d_loss).backward()
         self._finish_backward(self.D, self.D_opt)
 
         # G step (D frozen so its weights get no gradient)
         self.D.requires_grad_(False)
         with self._autocast():
-            fake_scores = self.D(self.G(torch.randn(local, latent, device=self.device), **gkw), alpha=ph.alpha)
+            fake_scores = self.D(self.G(torch.randn(local, latent, device=self.device), **gkw, **mixing(1)),
+                                 alpha=ph.alpha)
         g_loss = (losses.g_logistic_nonsaturating(fake_scores) if cfg.loss == "logistic_r1"
                   else losses.g_wgan(fake_scores))
         self.G_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
+        self.scaler.scale(g_loss).backward()
         self._finish_backward(self.G, self.G_opt)
         self.D.requires_grad_(True)
 
@@ -195,17 +233,7 @@ class Trainer:
             torch.distributed.all_reduce(self.G.w_avg)
             self.G.w_avg /= self.dist.world_size
         update_ema(self.G_ema, self.G, ema_beta(ph.batch, cfg.ema_half_life_kimg))
-        self.nimg += ph.batch
-        self.step_count += 1
-
-        stats.update(loss_D=d_loss.item(), loss_G=g_loss.item())
-        bad = {k: v for k, v in stats.items() if not math.isfinite(v)}
-        if bad:
-            where = f"; the last good snapshot is {self.last_snapshot}" if self.last_snapshot else ""
-            raise TrainingDiverged(f"{', '.join(f'{k} = {v}' for k, v in bad.items())} at kimg "
-                                   f"{self.nimg / 1000:.3f} ({ph.resolution} px, alpha {ph.alpha:.3f}){where}")
-        stats = {k: all_mean(v, self.dist, self.device) for k, v in stats.items()}
-        stats.update(kimg=self.nimg / 1000, resolution=ph.resolution, alpha=ph.alpha, batch=ph.batch, lr=ph.lr)
+        stats.update(loss_D=d_loss.detach(), loss_G=g_loss.detach())
         return stats
 
     # --- snapshots ------------------------------------------------------------------------------------
@@ -224,6 +252,7 @@ class Trainer:
             "progress": {"nimg": self.nimg, "step": self.step_count,
                          "opt_key": list(self.opt_key) if self.opt_key else None},
             "rng": rng,
+            "scaler": self.scaler.state_dict(),  # fp16's loss scale ({} otherwise)
             "dataset": {"kind": getattr(self.dataset, "kind", "unknown"), "size": len(self.dataset)},
         }
 
@@ -238,6 +267,8 @@ class Trainer:
             self._make_optimizers()
             self.G_opt.load_state_dict(state["G_opt"])
             self.D_opt.load_state_dict(state["D_opt"])
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
         prog = state["progress"]
         self.nimg, self.step_count = int(prog["nimg"]), int(prog["step"])
         self.opt_key = tuple(prog["opt_key"]) if prog["opt_key"] else None
