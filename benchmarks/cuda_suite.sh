@@ -47,7 +47,7 @@ train_on() {  # RESUME's run: 2 minutes more on this GPU, its metrics, the snaps
     cp "$(ls /tmp/gpu_run/samples-*.png | tail -n 1)" "$OUT/train_samples.png"
     split -b 15M "$snap" "$OUT/snap.part-" && basename "$snap" > "$OUT/snap.name"
     step "metrics on $snap" 60 $PY -m stylegan_edu metrics --ckpt "$snap" --metrics fid,pr,attrs --num 10000 \
-        --real-floor --device $DEV
+        --real-floor --device $DEV --no-progress
 }
 
 {
