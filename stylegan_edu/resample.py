@@ -13,6 +13,8 @@ the 3x3 weight summed over its four shifts, built at run time from the stored 3x
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Sequence
 
 import torch
@@ -72,10 +74,16 @@ class _BlurFunction(torch.autograd.Function):
         return _BlurFunction.apply(grad, kernel.flip(0, 1)), None
 
 
+@functools.lru_cache(maxsize=None)
+def _default_kernel(device: torch.device) -> torch.Tensor:
+    # made once per device: a copy from the CPU at every call would also be refused inside a CUDA graph capture
+    return blur_kernel().to(device)
+
+
 def blur2d(x: torch.Tensor, kernel: torch.Tensor | None = None) -> torch.Tensor:
     """Blur every channel with `kernel` (default [1,2,1]x[1,2,1]/16), zero padding, same size out."""
     if kernel is None:
-        kernel = blur_kernel()
+        kernel = _default_kernel(x.device)
     kh, kw = kernel.shape
     if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(f"blur2d needs an odd-sized kernel to keep the image size, got {kh}x{kw}")

@@ -69,9 +69,9 @@ def test_r1_gradients_through_the_cuda_convolution_match_the_generic_path(monkey
 
 def _stable(**kw):
     """toy-32 stable at 32 px (alpha 1): the phase a CUDA graph captures; R1 every 2nd step (two graphs)."""
-    return get_train_config("toy-32").replace(start_resolution=32, minibatch={32: 8}, minibatch_base=8,
-                                              stable_kimg=1000.0, snapshot_kimg=1000.0, channels_last=False,
-                                              r1_interval=2, **kw)
+    return get_train_config("toy-32").replace(**{**dict(start_resolution=32, minibatch={32: 8}, minibatch_base=8,
+                                                        stable_kimg=1000.0, snapshot_kimg=1000.0,
+                                                        channels_last=False, r1_interval=2), **kw})
 
 
 @pytest.fixture(scope="module")

@@ -272,9 +272,10 @@ class Trainer:
         prog = state["progress"]
         self.nimg, self.step_count = int(prog["nimg"]), int(prog["step"])
         self.opt_key = tuple(prog["opt_key"]) if prog["opt_key"] else None
-        torch.set_rng_state(state["rng"]["torch"])
+        # RNG states are CPU byte tensors, whatever map_location moved the snapshot's tensors to
+        torch.set_rng_state(state["rng"]["torch"].cpu())
         if "cuda" in state["rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+            torch.cuda.set_rng_state(state["rng"]["cuda"].cpu(), self.device)
 
     def resume(self, path: Path | str) -> None:
         self.load_state_dict(load_snapshot(path, map_location=self.device))
