@@ -97,6 +97,20 @@ def test_graph_steps_learn_and_resume_exactly(toy_data, tmp_path):
     assert part1 + _losses(second, 3) == straight
 
 
+def test_a_resumed_run_takes_capturable_from_its_own_setting(toy_data, tmp_path):
+    # a snapshot written by a CUDA-graph run (capturable Adam) resumed without graphs, and the reverse on CUDA:
+    # the loaded optimiser follows this run's cuda_graphs, or capture fails ("capturable is False")
+    tr = Trainer(STABLE, toy_data, tmp_path, progress=False)
+    tr.step()
+    state = tr.state_dict()
+    for key in ("G_opt", "D_opt"):
+        state[key]["param_groups"] = [{**g, "capturable": True} for g in state[key]["param_groups"]]
+    again = Trainer(STABLE, toy_data, None, progress=False)
+    again.load_state_dict(state)
+    assert all(not g["capturable"] for opt in (again.G_opt, again.D_opt) for g in opt.param_groups)
+    assert math.isfinite(again.step()["loss_D"])
+
+
 def test_graphs_keep_only_the_current_phase(toy_data):
     tr = _emulated(STABLE, toy_data)
     _losses(tr, 2)

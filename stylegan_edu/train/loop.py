@@ -265,8 +265,10 @@ class Trainer:
         self.G_ema.load_state_dict(state["G_ema"])
         if state["G_opt"] is not None:
             self._make_optimizers()
-            self.G_opt.load_state_dict(state["G_opt"])
-            self.D_opt.load_state_dict(state["D_opt"])
+            for opt, saved in ((self.G_opt, state["G_opt"]), (self.D_opt, state["D_opt"])):
+                # capturable is this run's choice (cuda_graphs), not the snapshot's: loading would restore it
+                groups = [{**g, "capturable": self.cfg.cuda_graphs} for g in saved["param_groups"]]
+                opt.load_state_dict({**saved, "param_groups": groups})
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         prog = state["progress"]
