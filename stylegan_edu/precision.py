@@ -52,10 +52,11 @@ def resolve_amp(amp: str, device) -> tuple[str, str]:
         native, why = cpu_bf16_native()
         return ("bf16" if native else "none"), why
     if kind == "cuda":
-        # The one full training-step measurement on a GPU (H200, ffhq-1024 at 1024 px, batch 8) gave fp32
-        # 14.1 img/s vs bf16 12.9 img/s, so fp32. fp16 would need loss scaling, which the loop does not have yet.
-        # --amp bf16 (or fp16) still forces one, e.g. to measure it on another GPU.
-        return "none", "on CUDA fp32 measured faster than bf16 (H200, 1024 px); fp16 has no loss scaling yet"
+        # Full training steps on an H200 (ffhq-1024 at 1024 px, batch 8): fp32 14.1 img/s vs bf16 12.9 (2026-11-26);
+        # bf16 paid only with channels_last (23.6 vs fp32 16.5, 2026-11-30), a separate switch, so fp32 here.
+        # --amp bf16 (or fp16, with loss scaling) still forces one.
+        return "none", ("on CUDA bf16 alone measured no faster than fp32 (H200, 1024 px); "
+                        "with --channels-last it was faster: --amp bf16 --channels-last")
     return "none", f"no reduced precision measured on {kind}"
 
 
