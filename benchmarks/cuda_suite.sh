@@ -55,19 +55,18 @@ train_on() {  # RESUME's run: 2 minutes more on this GPU, its metrics, the snaps
     step info 20 bash -c "nvidia-smi -L; $PY -c 'import torch; print(torch.__version__, torch.cuda.get_device_name())'"
     step cuda-tests 150 $PY -m pytest -q -rs -p no:cacheprovider --durations=5 tests/test_cuda.py \
         tests/test_metrics_math.py -k cuda
-    # training at 1024 px, batch 8: R1 every step (official) unless named
-    step "train fp32 eager" 45 $TT --amp none --steps 6
-    step "train fp32 cuda-graphs" 45 $TT --amp none --cuda-graphs --steps 6
-    step "train bf16 channels_last cuda-graphs" 45 $TT --amp bf16 --channels-last --cuda-graphs --steps 6
-    step "train fp32 cuda-graphs, lazy R1 every 16" 60 $TT --amp none --cuda-graphs --r1-interval 16 --steps 16
-    # G inference at 1024 px, batch 64
-    step "G eager bf16 channels_last" 40 $INF --batch 64 --amp bf16 --channels-last
   fi
     [ -n "${RESUME:-}" ] && train_on
   if [ "${BENCH:-1}" = 1 ]; then
-    step "G compiled bf16 channels_last" 200 $INF --batch 64 --amp bf16 --channels-last --compile default
-    step "train fp16 eager (loss scaling)" 45 $TT --amp fp16 --steps 6
-    step "G eager fp32" 40 $INF --batch 64 --amp none
+    # training at 1024 px, batch 8, R1 every step (the official setting)
+    step "train fp32 eager" 45 $TT --amp none --steps 6
+    step "train bf16 channels_last cuda-graphs" 45 $TT --amp bf16 --channels-last --cuda-graphs --steps 6
+    step "train bf16 channels_last eager + profile" 60 $TT --amp bf16 --channels-last --steps 6 --profile 30
+    # G inference at 1024 px
+    step "G compiled fp32 (equality with eager)" 150 $INF --batch 16 --amp none --compile default --iters 5
+    step "G compiled bf16 channels_last" 150 $INF --batch 64 --amp bf16 --channels-last --compile default
+    step "G compiled reduce-overhead bf16 channels_last" 150 $INF --batch 64 --amp bf16 --channels-last \
+        --compile reduce-overhead
   fi
     echo "== total $(($(date +%s) - start)) s"
 } 2>&1 | tee "$OUT/cuda_suite.log"

@@ -49,6 +49,9 @@ def main():
     p.add_argument("--r1-interval", type=int, default=None, help="default: the preset's")
     p.add_argument("--cuda-graphs", dest="cuda_graphs", action="store_true", default=None,
                    help="replay each step as a captured CUDA graph (the first timed steps include no capture)")
+    p.add_argument("--profile", type=int, default=0, metavar="ROWS",
+                   help="after timing, profile 2 more steps with torch.profiler and print the ROWS operators with "
+                        "the most device (CUDA) or CPU self time, with the device-busy total against wall time")
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--warmup", type=int, default=2)
     args = p.parse_args()
@@ -89,6 +92,31 @@ def main():
           f"{args.steps * args.batch / dt:.1f} img/s ({dt / args.steps * 1000:.0f} ms/step; warm-up steps "
           f"{warm:.1f} s)" + (f", peak {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB"
                                if tr.device.type == "cuda" else ""))
+
+    if args.profile:
+        profile(tr, args.profile)
+
+
+def profile(tr, rows: int) -> None:
+    """Where the step's time goes: device self time per operator over 2 steps, and the device-busy share."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    cuda = tr.device.type == "cuda"
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    with torch_profile(activities=acts) as prof:
+        t0 = time.perf_counter()
+        for _ in range(2):
+            tr.step()
+        if cuda:
+            torch.cuda.synchronize()
+        wall = time.perf_counter() - t0
+    key = "self_device_time_total" if cuda else "self_cpu_time_total"
+    events = prof.key_averages()
+    busy = sum(getattr(e, key) for e in events) / 1e6  # microseconds -> s
+    print(f"profile of 2 steps: wall {wall * 1000:.0f} ms, {'device' if cuda else 'CPU'} self time summed over "
+          f"operators {busy * 1000:.0f} ms")
+    print(events.table(sort_by=key, row_limit=rows, max_name_column_width=60))
 
 
 if __name__ == "__main__":
