@@ -5,7 +5,7 @@
 
 "Full width" is the paper's network (ffhq-256's 512 feature maps up to 32 px, 256 at 64 px) trained stable
 at --resolution with R1 on every minibatch and style mixing, as the official code and the widely used PyTorch
-port train; only fp32. Variants (each a switch that computes the same function):
+port train; fp32 unless --amp bf16. Variants (each a switch that computes the same function):
   reference  unfused resampling (nearest-up + conv, conv + box-down), NCHW
   strided    resample.STRIDED_SCALE_DEVICES: up/down convolutions as their stride-2 4x4 equivalents
   nhwc       channels_last tensors (oneDNN's native layout)
@@ -46,7 +46,7 @@ def time_variant(name, data, args):
     resample.STRIDED_SCALE_DEVICES, conv.GRADFIX_DEVICES = v["strided"], v["gradfix"]
     base = get_train_config("ffhq-256")
     cfg = base.replace(start_resolution=args.resolution, minibatch={}, minibatch_base=args.batch,
-                       stable_kimg=1e9, snapshot_kimg=1e9, amp="none", r1_interval=1, style_mixing_prob=0.9,
+                       stable_kimg=1e9, snapshot_kimg=1e9, amp=args.amp, r1_interval=1, style_mixing_prob=0.9,
                        channels_last=base.channels_last if v["channels_last"] is None else v["channels_last"])
     mcfg = get_config("ffhq-256").replace(resolution=args.resolution)
     tr = Trainer(cfg, data, None, model_cfg=mcfg, device="cpu", progress=False)
@@ -59,7 +59,8 @@ def time_variant(name, data, args):
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     dt = statistics.median(times)
-    print(f"{name:>13}: {args.resolution} px, batch {args.batch}, fp32, R1 every step, channels_last "
+    precision = "fp32" if tr.amp == "none" else tr.amp
+    print(f"{name:>13}: {args.resolution} px, batch {args.batch}, {precision}, R1 every step, channels_last "
           f"{cfg.channels_last}: {dt * 1000:.0f} ms/step, {args.batch / dt:.2f} img/s, "
           f"CPU time {statistics.median(cpu):.1f} s/step "
           f"(CPU {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads)", flush=True)
@@ -71,6 +72,9 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--amp", choices=("none", "bf16"), default="none",
+                   help="none: fp32, the port's precision (default); bf16: autocast, what --amp auto picks on CPUs "
+                        "with native bf16")
     p.add_argument("--variants", default="reference,strided,nhwc,strided+nhwc,gradfix,fast")
     args = p.parse_args()
     data = load_toyfaces(n=256, resolution=args.resolution, cache_dir=tempfile.mkdtemp(), progress=False)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from stylegan_edu.cli_ckpt import (add_ckpt_arguments, add_compile_argument, generator_from_args,
-                                   report_compile)
+from stylegan_edu.cli_ckpt import (add_amp_argument, add_ckpt_arguments, add_compile_argument,
+                                   generator_from_args, report_compile)
 from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
 
 
@@ -19,6 +19,7 @@ def _add_common(p) -> None:
                    help="noise inputs: the stored fixed images (default), fresh random ones, or none")
     p.add_argument("--out", required=True, metavar="PNG")
     add_compile_argument(p)
+    add_amp_argument(p)
 
 
 def add_parser(subparsers) -> None:

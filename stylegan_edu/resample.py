@@ -13,8 +13,6 @@ the 3x3 weight summed over its four shifts, built at run time from the stored 3x
 
 from __future__ import annotations
 
-import functools
-
 from collections.abc import Sequence
 
 import torch
@@ -74,10 +72,15 @@ class _BlurFunction(torch.autograd.Function):
         return _BlurFunction.apply(grad, kernel.flip(0, 1)), None
 
 
-@functools.lru_cache(maxsize=None)
+_KERNELS: dict[torch.device, torch.Tensor] = {}
+
+
 def _default_kernel(device: torch.device) -> torch.Tensor:
     # made once per device: a copy from the CPU at every call would also be refused inside a CUDA graph capture
-    return blur_kernel().to(device)
+    # (a plain dict, not functools.lru_cache, which torch.compile warns about and traces through)
+    if device not in _KERNELS:
+        _KERNELS[device] = blur_kernel().to(device)
+    return _KERNELS[device]
 
 
 def blur2d(x: torch.Tensor, kernel: torch.Tensor | None = None) -> torch.Tensor:

@@ -7,6 +7,7 @@ from stylegan_edu.data.fade import fade_in_reals
 from stylegan_edu.data.folder import SkippedImagesWarning, prepare_folder
 from stylegan_edu.data.generate import build_toyfaces, toyfaces_folder
 from stylegan_edu.data.grid import toyfaces_grid
+from stylegan_edu.data.image_files import ImageFiles, UpscaledImagesWarning, open_image_files
 from stylegan_edu.data.toyfaces import (
     ATTRIBUTE_BINARY,
     ATTRIBUTE_NAMES,
@@ -28,10 +29,12 @@ __all__ = [
     "ATTRIBUTE_SCALES",
     "CachedDataset",
     "DataError",
+    "ImageFiles",
     "MIRROR_SIGNS",
     "NATIVE_SIZE",
     "RENDERER_VERSION",
     "SkippedImagesWarning",
+    "UpscaledImagesWarning",
     "build_toyfaces",
     "default_cache_root",
     "downsample2x",
@@ -39,6 +42,7 @@ __all__ = [
     "load_toyfaces",
     "mirror_attributes",
     "open_dataset",
+    "open_image_files",
     "prepare_folder",
     "render",
     "render_seed",

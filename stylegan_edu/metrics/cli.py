@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
-from stylegan_edu.cli_ckpt import add_ckpt_arguments, add_compile_argument
+from stylegan_edu.cli_ckpt import add_amp_argument, add_ckpt_arguments, add_compile_argument
 from stylegan_edu.cli_types import number, seed_int
 
 
@@ -41,11 +42,16 @@ def add_parser(subparsers) -> None:
                    help="also measure fid/kid/pr/attrs between two disjoint sets of --num real images (the best "
                         "any generator can score with that many samples); printed as real_floor")
     p.add_argument("--data", default="toyfaces", metavar="DATA",
-                   help="real images for fid/kid/pr/attrs: toyfaces (default) or a prepared dataset folder")
+                   help="real images for fid/kid/pr/attrs: toyfaces (default), a prepared dataset folder, or a "
+                        "folder of .jpg/.png/.webp files read as they are (cropped and resized as `prepare` does)")
+    p.add_argument("--workers", type=number(0, integer=True), default=None,
+                   help="processes decoding a --data folder of image files (default: one per CPU core, at most 8; "
+                        "0: in this process)")
     p.add_argument("--batch", type=number(2, integer=True), default=64, help="images at once, >= 2 (default 64)")
     p.add_argument("--seed", type=seed_int(), default=0, help="in [0, 2**32-1] (default 0)")
     p.add_argument("--no-progress", action="store_true")
     add_compile_argument(p)
+    add_amp_argument(p)
     p.set_defaults(func=_run)
 
 
@@ -62,14 +68,17 @@ def _run(args) -> int:
     G = generator_from_args(args)
     dataset = None
     if any(m in REAL_METRICS for m in names):
-        from stylegan_edu.data import DataError, load_toyfaces, open_dataset
+        from stylegan_edu.data import DataError, load_toyfaces, open_dataset, open_image_files
+        from stylegan_edu.data.cache import MANIFEST
         try:
             if args.data == "toyfaces":
                 dataset = load_toyfaces(n=max(args.num * (2 if args.real_floor else 1), 30_000),
                                         resolution=G.cfg.resolution,
                                         progress=not args.no_progress)
-            else:
+            elif (Path(args.data) / MANIFEST).exists():  # a prepared cache (open_dataset checks it is complete)
                 dataset = open_dataset(args.data)
+            else:
+                dataset = open_image_files(args.data, G.cfg.resolution, args.workers)
         except DataError as e:
             raise UsageError(str(e)) from None
         if G.cfg.resolution not in dataset.resolutions:

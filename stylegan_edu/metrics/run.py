@@ -116,10 +116,18 @@ def real_features(dataset, net, num: int, resolution: int, batch_size: int = 64,
         num = len(dataset)
     gen = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(dataset), generator=gen)[skip:skip + num]
-    out = []
-    for start, n in tqdm(list(_batches(num, batch_size)), desc="real", disable=not progress, leave=False):
-        x, _ = dataset.batch(order[start:start + n], resolution, mirror=True, generator=gen, device=device)
-        out.append(net(x).double().cpu())
+    spans = list(_batches(num, batch_size))
+    if hasattr(dataset, "batches"):  # image files decoded by worker processes (data.image_files)
+        if resolution not in dataset.resolutions:
+            raise ValueError(f"the image files are read at {dataset.resolutions[0]} px, not {resolution}")
+        # the mirror flags drawn batch by batch from `gen`, the very draws CachedDataset.batch makes below
+        plan = [(order[start:start + n], torch.rand(n, generator=gen) < 0.5) for start, n in spans]
+        images = dataset.batches(plan, device)
+    else:
+        images = (dataset.batch(order[start:start + n], resolution, mirror=True, generator=gen, device=device)[0]
+                  for start, n in spans)
+    out = [net(x).double().cpu()
+           for x in tqdm(images, total=len(spans), desc="real", disable=not progress, leave=False)]
     return torch.cat(out).numpy()
 
 
@@ -142,8 +150,9 @@ def compute_metrics(G, metrics, *, dataset=None, num: int = 10_000, features: st
 
     `num`: generated and real samples for fid/kid/pr (official: 50,000); `ppl_num` PPL pairs (official 100,000)
     and `ls_num` samples for linear separability (official 200,000) default to `num`.
-    `dataset`: the real images (a CachedDataset) for fid/kid/pr. `weights`: a file or folder for the standard
-    networks (else $STYLEGAN_EDU_WEIGHTS and the cache folder are searched).
+    `dataset`: the real images for fid/kid/pr: a CachedDataset, or data.ImageFiles (image files decoded as they are
+    read). `weights`: a file or folder for the standard networks (else $STYLEGAN_EDU_WEIGHTS and the cache folder
+    are searched).
     `real_floor`: also compute the fid/kid/pr/attrs figures between two disjoint sets of `num` real images
     (returned as "real_floor"): what a perfect generator would score with this many samples.
     """
