@@ -55,6 +55,11 @@ train_on() {  # RESUME's run: 2 minutes more on this GPU, its metrics, the snaps
     step info 20 bash -c "nvidia-smi -L; $PY -c 'import torch; print(torch.__version__, torch.cuda.get_device_name())'"
     step cuda-tests 150 $PY -m pytest -q -rs -p no:cacheprovider --durations=5 tests/test_cuda.py \
         tests/test_metrics_math.py -k cuda
+    # FID-50k at 1024 px: 50,000 JPEG reals prepared first (untimed), then the whole FID timed
+    FIDENV="env STYLEGAN_EDU_CACHE=/tmp/fid50k"
+    step "FID-50k: prepare the reals (untimed)" 90 $FIDENV $PY benchmarks/fid50k.py --prepare-only --prepare-workers 16
+    step "FID-50k: compiled bf16 G, fresh Inception, 14 decoding workers" 300 $FIDENV $PY benchmarks/fid50k.py \
+        --device $DEV --compile --amp bf16 --workers 14
   fi
     [ -n "${RESUME:-}" ] && train_on
   if [ "${BENCH:-1}" = 1 ]; then
