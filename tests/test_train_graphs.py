@@ -127,6 +127,28 @@ def test_cuda_graphs_refuses_what_it_cannot_run(toy_data):
         Trainer(STABLE.replace(cuda_graphs=True), toy_data, None, device="cpu", progress=False)
 
 
+def test_a_cuda_graph_run_resumes_on_the_cpu_with_no_cuda_graphs(toy_data, tmp_path):
+    """The snapshot keeps cuda_graphs=True; on a CPU the CLI refuses it in one line until --no-cuda-graphs."""
+    import subprocess
+    import sys
+
+    from stylegan_edu.train.checkpoint import load_snapshot, save_snapshot
+
+    tr = Trainer(STABLE, toy_data, tmp_path / "run", progress=False)
+    tr.step()
+    state = load_snapshot(tr.snapshot())
+    state["train_config"]["cuda_graphs"] = True  # as written by a run on a GPU
+    save_snapshot(state, tmp_path / "run", tr.nimg + 1, keep=5)
+    cmd = [sys.executable, "-m", "stylegan_edu", "train", "--data", str(toy_data.folder), "--out",
+           str(tmp_path / "run"), "--resume", "auto", "--device", "cpu", "--kimg", "0.03", "--no-progress"]
+    refused = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].endswith(
+        "cuda_graphs needs a CUDA device, got cpu (the CLI: --no-cuda-graphs)"), refused.stderr
+    resumed = subprocess.run(cmd + ["--no-cuda-graphs"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-1000:]
+
+
 # --- fp16 loss scaling (8 px: fp16 is emulated on CPUs, ~8x slower than fp32; the few-hundred-step comparison
 # with fp32 is tests/test_cuda.py's) -----------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     p.add_argument("--cuda-graphs", dest="cuda_graphs", action="store_true", default=None,
                    help="CUDA only: replay each stable phase's step as a captured CUDA graph (one process, not fp16)")
+    p.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
+                   help="eager steps (e.g. to resume on a CPU a run that used --cuda-graphs)")
     p.add_argument("--snapshot-kimg", type=positive_float(), default=None,
                    help="snapshot interval, > 0 (default: the preset's)")
     p.add_argument("--keep", type=positive_int(), default=None, help="snapshots to keep, >= 1 (default: the preset's)")

@@ -114,7 +114,7 @@ class Trainer:
                                  f"stddev group size {group}")
 
         if cfg.cuda_graphs and self.device.type != "cuda":
-            raise ValueError(f"cuda_graphs needs a CUDA device, got {self.device}")
+            raise ValueError(f"cuda_graphs needs a CUDA device, got {self.device} (the CLI: --no-cuda-graphs)")
         if cfg.cuda_graphs and self.dist.enabled:
             raise ValueError("cuda_graphs runs in one process (gradients are all-reduced outside the graph); "
                              "train without it under torchrun")
