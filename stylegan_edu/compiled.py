@@ -46,18 +46,36 @@ CACHE_ENV = "TORCHINDUCTOR_CACHE_DIR"
 
 
 def cache_dir() -> Path:
-    """Where torch keeps compiled kernels for us: $TORCHINDUCTOR_CACHE_DIR when set, else
-    ~/.cache/stylegan_edu/inductor (or $XDG_CACHE_HOME/stylegan_edu/inductor)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
+    """Where torch keeps compiled kernels for us: $TORCHINDUCTOR_CACHE_DIR when the user set it, else
+    ~/.cache/stylegan_edu/inductor/KERNELS (or under $XDG_CACHE_HOME), KERNELS naming the CPU kernels in use."""
+    env = os.environ.get(CACHE_ENV)
+    if env and not _is_torch_default(env):
+        return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "stylegan_edu" / "inductor"
+    return Path(base) / "stylegan_edu" / "inductor" / _cpu_kernels()
+
+
+def _is_torch_default(path: str) -> bool:
+    # importing torch._inductor writes its own default (/tmp/torchinductor_USER) into the variable, so a value
+    # equal to that default is torch's, not the user's
+    try:
+        from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+    except ImportError:  # another torch layout: take the value as the user's
+        return False
+    return os.path.abspath(path) == os.path.abspath(default_cache_dir())
+
+
+def _cpu_kernels() -> str:
+    """e.g. 'avx512-onednn-all': one cache per choice of CPU kernels. Torch's cache key misses oneDNN's: on a
+    2-core EPYC, kernels cached with AVX-512 and then loaded under ATEN_CPU_CAPABILITY=avx2 and
+    ONEDNN_MAX_CPU_ISA=AVX2 (how CI imitates a laptop) gave NaN images; a fresh cache gave the right ones."""
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "all").lower()
+    return f"{torch.backends.cpu.get_cpu_capability().lower()}-onednn-{isa}"
 
 
 def _keep_cache() -> None:
-    # torch reads the variable when it first compiles (and then sets it itself), so a user's choice, or torch's
-    # own once made, is never overridden
-    os.environ.setdefault(CACHE_ENV, str(cache_dir()))
+    # torch reads the variable at every compile; a user's own choice is kept (cache_dir returns it)
+    os.environ[CACHE_ENV] = str(cache_dir())
 
 
 def _clone(out):

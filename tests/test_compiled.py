@@ -116,7 +116,15 @@ def test_cache_dir_is_the_users_choice_else_under_the_user_cache(monkeypatch, tm
     assert compiled.cache_dir() == tmp_path / "mine"
     monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert compiled.cache_dir() == tmp_path / "xdg" / "stylegan_edu" / "inductor"
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    kernels = compiled.cache_dir().name  # one cache per choice of CPU kernels (see compiled._cpu_kernels)
+    assert compiled.cache_dir() == tmp_path / "xdg" / "stylegan_edu" / "inductor" / kernels
+    assert kernels.endswith("-onednn-all")
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert compiled.cache_dir().name.endswith("-onednn-avx2")
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default_cache_dir())  # what importing inductor writes there
+    assert compiled.cache_dir().parent == tmp_path / "xdg" / "stylegan_edu" / "inductor"
 
 
 @pytest.mark.parametrize("command", ["generate", "mix", "metrics"])

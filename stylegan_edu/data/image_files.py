@@ -1,7 +1,7 @@
 """Real images read straight from a folder of image files, with no prepared cache, for the metrics.
 
     reals = open_image_files("ffhq-1024/", resolution=1024, workers=8)
-    for x in reals.batches([(indices, flips), ...], device="cuda"):   # float NCHW in [-1, 1]
+    for x in reals.batches([(indices, flips), ...], device=device):   # float NCHW in [-1, 1] on that device
         ...
 
 A prepared cache (stylegan_edu.data.folder) keeps every image as uint8 at every resolution: 50,000 faces at
