@@ -10,6 +10,7 @@ port train; fp32 unless --amp bf16. Variants (each a switch that computes the sa
   strided    resample.STRIDED_SCALE_DEVICES: up/down convolutions as their stride-2 4x4 equivalents
   nhwc       channels_last tensors (oneDNN's native layout)
   gradfix    conv.GRADFIX_DEVICES on the CPU: double backward as plain convolution kernels
+  winograd   conv.WINOGRAD_DEVICES: the 3x3 stride-1 convolutions (>= 16 px, batch >= 16) by NNPACK's Winograd
   fast       what the library does by default on this machine
 Prints one line per variant: ms per step and images per second (median of --steps steps after a warm-up), and
 the process CPU time per step (less sensitive to other load on the machine than the wall time).
@@ -30,20 +31,25 @@ from stylegan_edu.data import load_toyfaces
 from stylegan_edu.train.config import get_train_config
 from stylegan_edu.train.loop import Trainer
 
-DEFAULTS = dict(strided=set(resample.STRIDED_SCALE_DEVICES), gradfix=set(conv.GRADFIX_DEVICES))
+DEFAULTS = dict(strided=set(resample.STRIDED_SCALE_DEVICES), gradfix=set(conv.GRADFIX_DEVICES),
+                winograd=set(conv.WINOGRAD_DEVICES))
 VARIANTS = {
-    "reference": dict(strided=set(), gradfix=set(), channels_last=False),
-    "strided": dict(strided={"cpu"}, gradfix=set(), channels_last=False),
-    "nhwc": dict(strided=set(), gradfix=set(), channels_last=True),
-    "strided+nhwc": dict(strided={"cpu"}, gradfix=set(), channels_last=True),
-    "gradfix": dict(strided=set(), gradfix={"cpu"}, channels_last=False),
-    "fast": dict(strided=DEFAULTS["strided"], gradfix=DEFAULTS["gradfix"], channels_last=None),
+    "reference": dict(strided=set(), gradfix=set(), winograd=set(), channels_last=False),
+    "strided": dict(strided={"cpu"}, gradfix=set(), winograd=set(), channels_last=False),
+    "nhwc": dict(strided=set(), gradfix=set(), winograd=set(), channels_last=True),
+    "strided+nhwc": dict(strided={"cpu"}, gradfix=set(), winograd=set(), channels_last=True),
+    "gradfix": dict(strided=set(), gradfix={"cpu"}, winograd=set(), channels_last=False),
+    "strided+winograd": dict(strided={"cpu"}, gradfix=set(), winograd={"cpu"}, channels_last=False),
+    "strided+winograd+nhwc": dict(strided={"cpu"}, gradfix=set(), winograd={"cpu"}, channels_last=True),
+    "fast": dict(strided=DEFAULTS["strided"], gradfix=DEFAULTS["gradfix"], winograd=DEFAULTS["winograd"],
+                 channels_last=None),
 }
 
 
 def time_variant(name, data, args):
     v = VARIANTS[name]
     resample.STRIDED_SCALE_DEVICES, conv.GRADFIX_DEVICES = v["strided"], v["gradfix"]
+    conv.WINOGRAD_DEVICES = v["winograd"]
     base = get_train_config("ffhq-256")
     cfg = base.replace(start_resolution=args.resolution, minibatch={}, minibatch_base=args.batch,
                        stable_kimg=1e9, snapshot_kimg=1e9, amp=args.amp, r1_interval=1, style_mixing_prob=0.9,

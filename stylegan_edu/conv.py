@@ -18,6 +18,14 @@ faster (R1 pass of toy-64, batch 8: 225-236 ms generic vs 283-302 ms here; 2-cor
 The CUDA gain is expected from the profile above but not yet measured: `benchmarks/train_step_profile.py
 --gradfix off` vs `--gradfix auto` on a GPU gives it.
 The same idea is behind the official StyleGAN2-ADA code's custom convolution; this is our own formulation.
+
+Winograd on the CPU (WINOGRAD_DEVICES): oneDNN computes a 3x3 convolution directly (9 multiply-adds per input
+channel and output pixel); NNPACK, which PyTorch's CPU wheels include, has Winograd kernels that need about 2.25x
+fewer. For the 3x3, stride-1 convolutions of a training step (fp32, batch >= 16, maps >= 16 px, >= 128 channels) the
+forward pass and the input gradient (itself a 3x3 convolution, of gy with the flipped, transposed kernel) go
+through NNPACK; the weight gradient stays with oneDNN. The results differ from oneDNN's by ~5e-6 (relative RMS),
+rounding, not a different function. Smaller maps, batches or channel counts are faster (or only possible) with
+oneDNN (benchmarks/cpu_step_variants.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -26,17 +34,49 @@ import torch
 import torch.nn.functional as F
 
 GRADFIX_DEVICES = {"cuda"}
+WINOGRAD_DEVICES = {"cpu"}
+
+
+def _winograd(x, w, stride: int, padding: tuple[int, int], groups: int) -> bool:
+    """Whether NNPACK's Winograd kernels take this convolution (see the module text)."""
+    return (x.device.type in WINOGRAD_DEVICES and x.device.type == "cpu" and torch.backends.nnpack.is_available()
+            and x.dtype == w.dtype == torch.float32 and not torch.is_autocast_enabled("cpu")
+            and stride == 1 and groups == 1 and tuple(w.shape[-2:]) == (3, 3) and tuple(padding) == (1, 1)
+            and x.shape[0] >= 16 and min(x.shape[-2:]) >= 16 and min(x.shape[1], w.shape[0]) >= 128)
+
+
+def _nnpack_conv(x, w, b=None):
+    """A 3x3, stride-1, padding-1 convolution by NNPACK: PyTorch picks it when oneDNN is off (and the shapes
+    suit it, which `_winograd` checked)."""
+    enabled = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        return F.conv2d(x, w, b, 1, 1)
+    finally:
+        torch.backends.mkldnn.enabled = enabled
 
 
 class _Geometry:
     """stride / padding / groups of one convolution."""
 
-    def __init__(self, stride: int, padding: tuple[int, int], groups: int):
+    def __init__(self, stride: int, padding: tuple[int, int], groups: int, winograd: bool = False):
         self.stride, self.padding, self.groups = [stride] * 2, list(padding), groups
+        self.winograd = winograd
+
+    def conv(self, x, w, b=None):
+        return _nnpack_conv(x, w, b) if self.winograd else F.conv2d(x, w, b, self.stride, self.padding, 1,
+                                                                     self.groups)
 
     def grads(self, gy, x_like, w_like, mask):
         """(input, weight, bias) gradients where `mask` asks for them, by the backend's own backward kernels, as
         autograd's first-order pass gets them (same numbers); `x_like` / `w_like` may only lend shapes."""
+        if self.winograd and mask[0]:  # the input gradient is the 3x3 convolution with the adjoint kernel
+            gx = _nnpack_conv(gy, w_like.flip((2, 3)).transpose(0, 1))
+            rest = self._backend(gy, x_like, w_like, (False, mask[1], mask[2])) if mask[1] or mask[2] else (None,) * 3
+            return gx, rest[1], rest[2]
+        return self._backend(gy, x_like, w_like, mask)
+
+    def _backend(self, gy, x_like, w_like, mask):
         bias_sizes = [w_like.shape[0]] if mask[2] else None
         return torch.ops.aten.convolution_backward(gy, x_like, w_like, bias_sizes, self.stride, self.padding,
                                                    [1, 1], False, [0, 0], self.groups, list(mask))
@@ -47,7 +87,7 @@ class _Conv(torch.autograd.Function):
     def forward(ctx, x, w, b, g):
         ctx.save_for_backward(x, w)
         ctx.g = g
-        return F.conv2d(x, w, b, g.stride, g.padding, 1, g.groups)
+        return g.conv(x, w, b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -89,13 +129,16 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
            padding: int | tuple[int, int] = 0, groups: int = 1) -> torch.Tensor:
     """`F.conv2d` (no dilation) with derivatives of every order as plain convolutions; see the module text."""
     dev = x.device.type
-    if (dev not in GRADFIX_DEVICES or not torch.is_grad_enabled()
-            or not any(t is not None and t.requires_grad for t in (x, weight, bias))):
+    pad = (padding, padding) if isinstance(padding, int) else tuple(padding)
+    winograd = _winograd(x, weight, int(stride), pad, int(groups))
+    needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, weight, bias))
+    if not needs_grad:
+        return _nnpack_conv(x, weight, bias) if winograd else F.conv2d(x, weight, bias, stride, padding, 1, groups)
+    if dev not in GRADFIX_DEVICES and not winograd:
         return F.conv2d(x, weight, bias, stride, padding, 1, groups)
     if torch.is_autocast_enabled(dev):
         # autocast is off inside backward passes, so cast here, where autograd records the casts
         dtype = torch.get_autocast_dtype(dev)
         x, weight = x.to(dtype), weight.to(dtype)
         bias = None if bias is None else bias.to(dtype)
-    pad = (padding, padding) if isinstance(padding, int) else tuple(padding)
-    return _Conv.apply(x, weight, bias, _Geometry(int(stride), pad, int(groups)))
+    return _Conv.apply(x, weight, bias, _Geometry(int(stride), pad, int(groups), winograd))

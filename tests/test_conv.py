@@ -113,3 +113,59 @@ def test_library_default_takes_the_custom_path_only_on_cuda():
     x = torch.randn(1, 2, 5, 5, requires_grad=True)
     y = conv.conv2d(x, torch.randn(3, 2, 3, 3), padding=1)
     assert type(y.grad_fn).__name__ == "ConvolutionBackward0"  # the CPU keeps PyTorch's own backward
+
+
+# --- Winograd on the CPU (conv.WINOGRAD_DEVICES): NNPACK for the forward pass and the input gradient ---------
+
+def _ops_run(fn):
+    """The aten operators `fn` runs (torch.profiler sees the backend kernels PyTorch picked)."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        fn()
+    return {e.key for e in prof.key_averages()}
+
+
+def _r1_like(x, w, b):
+    """A value, its input gradient, and the second-order gradients an R1 penalty takes through a convolution."""
+    x = x.detach().requires_grad_(True)
+    y = conv.conv2d(x, w, b, 1, 1)
+    (gx,) = torch.autograd.grad((y.tanh() * torch.linspace(-1, 1, y.shape[-1])).sum(), x, create_graph=True)
+    return (y, gx, *torch.autograd.grad(gx.square().sum(), (x, w, b)))
+
+
+@pytest.mark.skipif(not torch.backends.nnpack.is_available(), reason="this torch build has no NNPACK")
+def test_winograd_path_runs_nnpack_and_matches_onednn_to_second_order(monkeypatch):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(16, 128, 16, 16, generator=g)
+    w = (torch.randn(128, 128, 3, 3, generator=g) / 34).requires_grad_(True)
+    b = torch.randn(128, generator=g).requires_grad_(True)
+    monkeypatch.setattr(conv, "WINOGRAD_DEVICES", set())
+    plain = _r1_like(x, w, b)
+    assert "aten::_nnpack_spatial_convolution" not in _ops_run(lambda: _r1_like(x, w, b))
+    monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
+    ops = _ops_run(lambda: _r1_like(x, w, b))
+    assert "aten::_nnpack_spatial_convolution" in ops and "aten::thnn_conv2d" not in ops  # not the slow fallback
+    for a, c in zip(plain, _r1_like(x, w, b)):
+        assert (a - c).norm() / a.norm() < 1e-5  # rounding only (measured ~1e-6)
+    with torch.no_grad():  # inference takes it too
+        assert "aten::_nnpack_spatial_convolution" in _ops_run(lambda: conv.conv2d(x, w, b, 1, 1))
+
+
+@pytest.mark.parametrize("case", ["batch 8", "64 channels", "8 px", "stride 2", "float64", "bf16 autocast"])
+def test_winograd_path_only_where_it_pays(monkeypatch, case):
+    monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
+    n, c, size, stride, dtype = 16, 128, 16, 1, torch.float32
+    n, c, size, stride, dtype = {"batch 8": (8, c, size, stride, dtype), "64 channels": (n, 64, size, stride, dtype),
+                                 "8 px": (n, c, 8, stride, dtype), "stride 2": (n, c, size, 2, dtype),
+                                 "float64": (n, c, size, stride, torch.float64)}.get(case, (n, c, size, stride, dtype))
+    x = torch.randn(n, c, size, size, dtype=dtype, requires_grad=True)
+    w = torch.randn(c, c, 3, 3, dtype=dtype, requires_grad=True)
+    # outside autocast only the bf16 case's shapes qualify; autocast then keeps it on oneDNN
+    assert conv._winograd(x, w, stride, (1, 1), 1) == (case == "bf16 autocast")
+    if case == "bf16 autocast":
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert not conv._winograd(x, w, 1, (1, 1), 1)
+            y = conv.conv2d(x, w, None, 1, 1)
+        assert y.dtype == torch.bfloat16
+    else:
+        y = conv.conv2d(x, w, None, stride, 1)
+    assert type(y.grad_fn).__name__ == "ConvolutionBackward0"  # PyTorch's own convolution

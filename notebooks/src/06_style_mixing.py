@@ -218,12 +218,8 @@ check_mix_level(mix_level)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-ffhq_path = pretrained.find_ffhq()  # what this cell shows depends on whether the converted model is here
-if ffhq_path is None:
-    print("No converted FFHQ model on this machine: see README.md, 'Using NVIDIA's original models', "
-          "then run this cell again.")
-else:
-    G_ffhq = pretrained.load(str(ffhq_path))
+G_ffhq = pretrained.load_ffhq()  # None (after saying where to get it) when the converted model is not here
+if G_ffhq is not None:
     for level in ("coarse", "middle", "fine"):
         layers = G_ffhq.cfg.level_layers(level)
         with torch.no_grad():

@@ -223,12 +223,8 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-ffhq_path = pretrained.find_ffhq()  # what this cell shows depends on whether the converted model is here
-if ffhq_path is None:
-    print("No converted FFHQ model on this machine: see README.md, 'Using NVIDIA's original models', "
-          "then run this cell again.")
-else:
-    G_ffhq = pretrained.load(str(ffhq_path))
+G_ffhq = pretrained.load_ffhq()  # None (after saying where to get it) when the converted model is not here
+if G_ffhq is not None:
     psis, seeds = [1.0, 0.7, 0.5, 0.0, -0.5], [1, 2, 3]
     z = z_from_seeds(seeds, G_ffhq.cfg.latent_size)
     with torch.no_grad():
