@@ -39,7 +39,9 @@ WINOGRAD_DEVICES = {"cpu"}
 
 def _winograd(x, w, stride: int, padding: tuple[int, int], groups: int) -> bool:
     """Whether NNPACK's Winograd kernels take this convolution (see the module text)."""
-    return (x.device.type in WINOGRAD_DEVICES and x.device.type == "cpu" and torch.backends.nnpack.is_available()
+    # not under torch.compile, whose own kernels take the convolutions (switching oneDNN off there recompiles)
+    return (x.device.type in WINOGRAD_DEVICES and x.device.type == "cpu" and not torch.compiler.is_compiling()
+            and torch.backends.nnpack.is_available()
             and x.dtype == w.dtype == torch.float32 and not torch.is_autocast_enabled("cpu")
             and stride == 1 and groups == 1 and tuple(w.shape[-2:]) == (3, 3) and tuple(padding) == (1, 1)
             and x.shape[0] >= 16 and min(x.shape[-2:]) >= 16 and min(x.shape[1], w.shape[0]) >= 128)

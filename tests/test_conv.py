@@ -169,3 +169,17 @@ def test_winograd_path_only_where_it_pays(monkeypatch, case):
     else:
         y = conv.conv2d(x, w, None, stride, 1)
     assert type(y.grad_fn).__name__ == "ConvolutionBackward0"  # PyTorch's own convolution
+
+
+@pytest.mark.skipif(not torch.backends.nnpack.is_available(), reason="this torch build has no NNPACK")
+def test_winograd_path_stays_out_of_torch_compile(monkeypatch):
+    """Under torch.compile the compiler's kernels take the convolution: switching oneDNN off inside a traced
+    function made every block recompile (found with `generate --compile`)."""
+    monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
+    torch._dynamo.reset()
+    x, w = torch.randn(16, 128, 16, 16), torch.randn(128, 128, 3, 3) / 34
+    f = torch.compile(lambda x, w: conv.conv2d(x, w, None, 1, 1), backend="eager", fullgraph=True)
+    with torch.no_grad():
+        y = f(x, w)  # fullgraph: a graph break would raise
+        assert "aten::_nnpack_spatial_convolution" not in _ops_run(lambda: f(x, w))
+    assert torch.allclose(y, F.conv2d(x, w, None, 1, 1), rtol=1e-4, atol=1e-4)
