@@ -10,7 +10,7 @@ port train; fp32 unless --amp bf16. Variants (each a switch that computes the sa
   strided    resample.STRIDED_SCALE_DEVICES: up/down convolutions as their stride-2 4x4 equivalents
   nhwc       channels_last tensors (oneDNN's native layout)
   gradfix    conv.GRADFIX_DEVICES on the CPU: double backward as plain convolution kernels
-  winograd   conv.WINOGRAD_DEVICES: the 3x3 stride-1 convolutions (>= 16 px, batch >= 16) by NNPACK's Winograd
+  winograd   conv.WINOGRAD_DEVICES: 3x3 stride-1 convolutions (>= 16 px, batch >= 16, >= 128 channels) by NNPACK
   fast       what the library does by default on this machine
 Prints one line per variant: ms per step and images per second (median of --steps steps after a warm-up), and
 the process CPU time per step (less sensitive to other load on the machine than the wall time).

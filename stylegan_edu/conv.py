@@ -23,9 +23,10 @@ Winograd on the CPU (WINOGRAD_DEVICES): oneDNN computes a 3x3 convolution direct
 channel and output pixel); NNPACK, which PyTorch's CPU wheels include, has Winograd kernels that need about 2.25x
 fewer. For the 3x3, stride-1 convolutions of a training step (fp32, batch >= 16, maps >= 16 px, >= 128 channels) the
 forward pass and the input gradient (itself a 3x3 convolution, of gy with the flipped, transposed kernel) go
-through NNPACK; the weight gradient stays with oneDNN. The results differ from oneDNN's by ~5e-6 (relative RMS),
-rounding, not a different function. Smaller maps, batches or channel counts are faster (or only possible) with
-oneDNN (benchmarks/cpu_step_variants.py, docs/benchmarks.md).
+through NNPACK; the weight gradient stays with oneDNN. Those convolutions take the autograd Functions above on
+the CPU too, so that R1's double backward reaches NNPACK as well. The results differ from oneDNN's by ~5e-6
+(relative RMS): rounding, not a different function. Smaller maps, batches or channel counts are faster (or only
+possible) with oneDNN (benchmarks/cpu_step_variants.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
