@@ -133,15 +133,13 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     """`F.conv2d` (no dilation) with derivatives of every order as plain convolutions; see the module text."""
     dev = x.device.type
     pad = (padding, padding) if isinstance(padding, int) else tuple(padding)
-    winograd = _winograd(x, weight, int(stride), pad, int(groups))
+    g = _Geometry(int(stride), pad, int(groups), _winograd(x, weight, int(stride), pad, int(groups)))
     needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, weight, bias))
-    if not needs_grad:
-        return _nnpack_conv(x, weight, bias) if winograd else F.conv2d(x, weight, bias, stride, padding, 1, groups)
-    if dev not in GRADFIX_DEVICES and not winograd:
-        return F.conv2d(x, weight, bias, stride, padding, 1, groups)
+    if not needs_grad or (dev not in GRADFIX_DEVICES and not g.winograd):
+        return g.conv(x, weight, bias)  # PyTorch's own autograd, if any
     if torch.is_autocast_enabled(dev):
         # autocast is off inside backward passes, so cast here, where autograd records the casts
         dtype = torch.get_autocast_dtype(dev)
         x, weight = x.to(dtype), weight.to(dtype)
         bias = None if bias is None else bias.to(dtype)
-    return _Conv.apply(x, weight, bias, _Geometry(int(stride), pad, int(groups), winograd))
+    return _Conv.apply(x, weight, bias, g)
