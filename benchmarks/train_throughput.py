@@ -2,6 +2,7 @@
 
     python benchmarks/train_throughput.py --config toy-64 --resolution 64 --batch 32
     python benchmarks/train_throughput.py --config toy-64 --resolution 64 --batch 32 --amp none --no-channels-last
+    python benchmarks/train_throughput.py --config toy-64 --resolution 64 --batch 32 --compile --steps 8
     python benchmarks/train_throughput.py --config ffhq-256 --resolution 256 --batch 32 --device cuda --amp bf16
 
 The networks run stable (alpha = 1) at --resolution on a small ToyFaces cache (or random images for
@@ -49,6 +50,8 @@ def main():
     p.add_argument("--r1-interval", type=int, default=None, help="default: the preset's")
     p.add_argument("--cuda-graphs", dest="cuda_graphs", action="store_true", default=None,
                    help="replay each step as a captured CUDA graph (the first timed steps include no capture)")
+    p.add_argument("--compile", dest="compile", action="store_true", default=None,
+                   help="stable steps through torch.compile (the warm-up steps compile)")
     p.add_argument("--profile", type=int, default=0, metavar="ROWS",
                    help="after timing, profile 2 more steps with torch.profiler and print the ROWS operators with "
                         "the most device (CUDA) or CPU self time, with the device-busy total against wall time")
@@ -59,7 +62,7 @@ def main():
     cfg = get_train_config(args.config)
     changes = dict(start_resolution=args.resolution, minibatch={}, minibatch_base=args.batch,
                    stable_kimg=1e9, snapshot_kimg=1e9)
-    for k in ("amp", "channels_last", "r1_interval", "cuda_graphs"):
+    for k in ("amp", "channels_last", "r1_interval", "cuda_graphs", "compile"):
         if getattr(args, k) is not None:
             changes[k] = getattr(args, k)
     cfg = cfg.replace(**changes)
@@ -88,7 +91,8 @@ def main():
     where = torch.cuda.get_device_name() if tr.device.type == "cuda" else f"CPU x{torch.get_num_threads()} threads"
     amp = tr.amp if cfg.amp == tr.amp else f"{cfg.amp}->{tr.amp}"  # e.g. auto->none
     print(f"{args.config} at {args.resolution}px, batch {args.batch}, amp {amp}, channels_last "
-          f"{cfg.channels_last}, r1 every {cfg.r1_interval}, cuda_graphs {cfg.cuda_graphs} on {where}: "
+          f"{cfg.channels_last}, r1 every {cfg.r1_interval}, cuda_graphs {cfg.cuda_graphs}, compile {cfg.compile} "
+          f"on {where}: "
           f"{args.steps * args.batch / dt:.1f} img/s ({dt / args.steps * 1000:.0f} ms/step; warm-up steps "
           f"{warm:.1f} s)" + (f", peak {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB"
                                if tr.device.type == "cuda" else ""))

@@ -169,10 +169,16 @@ def compile_generator(G: Generator, mode: str = "default", dynamic: bool = False
     if mode in CUDA_GRAPH_MODES and device.type != "cuda":
         raise ValueError(f"compile mode {mode!r} records CUDA graphs and needs the generator on a CUDA device, "
                          f"not {device.type}; use 'default' there")
+    prepare(device)
+    return CompiledGenerator(G, mode, dynamic)
+
+
+def prepare(device: torch.device) -> None:
+    """Before compiling for `device`: a C++ compiler for the CPU (a one-line ValueError when missing) and our
+    kernel cache (cache_dir)."""
     if device.type == "cpu":
         _check_cpp_compiler()
     _keep_cache()
-    return CompiledGenerator(G, mode, dynamic)
 
 
 def _check_cpp_compiler() -> None:

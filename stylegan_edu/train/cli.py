@@ -43,6 +43,10 @@ def add_parser(subparsers) -> None:
                    help="CUDA only: replay each stable phase's step as a captured CUDA graph (one process, not fp16)")
     p.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
                    help="eager steps (e.g. to resume on a CPU a run that used --cuda-graphs)")
+    p.add_argument("--compile", dest="compile", action="store_true", default=None,
+                   help="run the stable phases' G and D through torch.compile (fade-ins and R1's pass stay "
+                        "eager): faster steps after a first one that compiles (a minute or more per phase)")
+    p.add_argument("--no-compile", dest="compile", action="store_false", help="eager steps")
     p.add_argument("--snapshot-kimg", type=positive_float(), default=None,
                    help="snapshot interval, > 0 (default: the preset's)")
     p.add_argument("--keep", type=positive_int(), default=None, help="snapshots to keep, >= 1 (default: the preset's)")
@@ -116,7 +120,8 @@ def run(args) -> int:
                 raise UsageError(f"--set cannot change a resumed run (it keeps the settings it started with: "
                                  f"{resume_path})")
         changes = {k: v for k, v in dict(amp=args.amp, channels_last=args.channels_last,
-                                          cuda_graphs=args.cuda_graphs, snapshot_kimg=args.snapshot_kimg, keep_snapshots=args.keep,
+                                          cuda_graphs=args.cuda_graphs, compile=args.compile,
+                                          snapshot_kimg=args.snapshot_kimg, keep_snapshots=args.keep,
                                           seed=None if state else args.seed).items() if v is not None}
         cfg = cfg.replace(**changes)
     except CheckpointError as e:

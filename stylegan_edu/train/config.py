@@ -52,6 +52,7 @@ class TrainConfig:
     channels_last: bool = False
     # CUDA only: capture each stable phase's whole step as a CUDA graph and replay it (stylegan_edu/train/graphs.py)
     cuda_graphs: bool = False
+    compile: bool = False  # stable phases' G and D through torch.compile (stylegan_edu/train/loop.py, Trainer)
 
     def __post_init__(self):
         if self.loss not in LOSSES:
@@ -66,6 +67,8 @@ class TrainConfig:
         if self.cuda_graphs and self.amp == "fp16":
             raise ValueError("cuda_graphs does not run with amp='fp16' (the loss scaler's overflow checks read "
                              "the GPU between steps); use amp='bf16' or 'none'")
+        if self.compile and self.cuda_graphs:
+            raise ValueError("compile and cuda_graphs are two ways to run a step; choose one")
         if self.keep_snapshots < 1:
             raise ValueError("keep_snapshots must be at least 1")
 

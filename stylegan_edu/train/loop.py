@@ -30,6 +30,7 @@ from stylegan_edu.generator import Generator, z_from_seeds
 from stylegan_edu.precision import describe, resolve_amp
 from stylegan_edu.train import losses
 from stylegan_edu.train.checkpoint import load_snapshot, save_snapshot
+from stylegan_edu.train.compiled_step import CompiledNets
 from stylegan_edu.train.config import TrainConfig
 from stylegan_edu.train.distributed import DistInfo, all_mean, average_gradients, broadcast_module
 from stylegan_edu.train.ema import ema_beta, update_ema
@@ -85,6 +86,7 @@ class Trainer:
         # fp16 needs loss scaling (its gradients underflow); for bf16 / fp32 the scaler is a no-op
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
         self._graphs = StepGraphs(self) if cfg.cuda_graphs else None
+        self._compiled = CompiledNets(self) if cfg.compile else None
         self.nimg = 0
         self.step_count = 0
         self.opt_key: tuple[int, int] | None = None
@@ -163,6 +165,9 @@ class Trainer:
         do_r1 = cfg.loss == "logistic_r1" and cfg.r1_gamma > 0 and self.step_count % cfg.r1_interval == 0
         if self._graphs is not None and ph.alpha == 1.0:  # fade-ins change alpha every step: eager
             stats = self._graphs.run(ph, do_r1, reals, seed)
+        elif self._compiled is not None and ph.alpha == 1.0:
+            stats = self._step_body(reals, ph, do_r1, self._compiled.mixing(ph, local),
+                                    nets=self._compiled.for_phase(ph, local))
         else:
             stats = self._step_body(reals, ph, do_r1, lambda i: {"style_mixing_prob": cfg.style_mixing_prob})
         self.scaler.update()
@@ -179,19 +184,22 @@ class Trainer:
         stats.update(kimg=self.nimg / 1000, resolution=ph.resolution, alpha=ph.alpha, batch=ph.batch, lr=ph.lr)
         return stats
 
-    def _step_body(self, reals: torch.Tensor, ph: Phase, do_r1: bool, mixing) -> dict[str, torch.Tensor]:
+    def _step_body(self, reals: torch.Tensor, ph: Phase, do_r1: bool, mixing,
+                   nets=None) -> dict[str, torch.Tensor]:
         """D step, G step and EMA on these reals; the losses come back as tensors, unread, so that a CUDA graph
         can capture this (stylegan_edu/train/graphs.py). mixing(i): G's style-mixing keyword arguments for the
-        D step's fakes (i = 0) and the G step's (i = 1)."""
+        D step's fakes (i = 0) and the G step's (i = 1). nets: (G, D) to call, e.g. compiled ones
+        (stylegan_edu/train/compiled_step.py); R1's pass always calls self.D, whose gradient is differentiated."""
         cfg, local, latent = self.cfg, reals.shape[0], self.mcfg.latent_size
+        G, D = nets or (self.G, self.D)
         gkw = dict(resolution=ph.resolution, alpha=ph.alpha, update_w_avg=True)
 
         # D step
         self.D.requires_grad_(True)
         with torch.no_grad(), self._autocast():
-            fakes = self.G(torch.randn(local, latent, device=self.device), **gkw, **mixing(0))
+            fakes = G(torch.randn(local, latent, device=self.device), **gkw, **mixing(0))
         with self._autocast():
-            fake_scores = self.D(fakes, alpha=ph.alpha)
+            fake_scores = D(fakes, alpha=ph.alpha)
         stats = {}
         if cfg.loss == "logistic_r1":
             if do_r1:  # fp32 pass: the R1 gradient is taken through it
@@ -199,7 +207,7 @@ class Trainer:
                 real_scores = self.D(reals_in, alpha=ph.alpha)
             else:
                 with self._autocast():
-                    real_scores = self.D(reals, alpha=ph.alpha)
+                    real_scores = D(reals, alpha=ph.alpha)
             d_loss = losses.d_logistic(real_scores, fake_scores)
             if do_r1:
                 r1 = losses.r1_penalty(real_scores, reals_in, self.mcfg.resolution)
@@ -220,8 +228,7 @@ class Trainer:
         # G step (D frozen so its weights get no gradient)
         self.D.requires_grad_(False)
         with self._autocast():
-            fake_scores = self.D(self.G(torch.randn(local, latent, device=self.device), **gkw, **mixing(1)),
-                                 alpha=ph.alpha)
+            fake_scores = D(G(torch.randn(local, latent, device=self.device), **gkw, **mixing(1)), alpha=ph.alpha)
         g_loss = (losses.g_logistic_nonsaturating(fake_scores) if cfg.loss == "logistic_r1"
                   else losses.g_wgan(fake_scores))
         self.G_opt.zero_grad(set_to_none=True)
