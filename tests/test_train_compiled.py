@@ -29,7 +29,7 @@ def _loss_d(tr, n):
     return [tr.step()["loss_D"] for _ in range(n)]
 
 
-def test_compiled_steps_equal_the_eager_ones_and_resume_exactly(toy_data):
+def test_compiled_steps_equal_the_eager_ones_and_resume_exactly(toy_data, capsys):
     eager = Trainer(STABLE.replace(compile=False), toy_data, None, progress=False)
     expected = [eager.step() for _ in range(3)]
     counters.clear()
@@ -37,6 +37,7 @@ def test_compiled_steps_equal_the_eager_ones_and_resume_exactly(toy_data):
     stats = [tr.step() for _ in range(3)]
     assert counters["stats"]["unique_graphs"] >= 4  # G and D, each with and without gradients
     assert tr._compiled.key == (32, 8)
+    assert "torch.compile: G and D for 32 px, minibatch 8 compile" in capsys.readouterr().out
     assert [("r1" in s) for s in stats] == [True, False, True]
     # rounding differences grow from step to step (Adam scales small gradient differences up); other random
     # numbers (another batch of fakes or noise) would move these losses by tenths

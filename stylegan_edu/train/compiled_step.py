@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import torch
 
-from stylegan_edu.compiled import prepare
+from stylegan_edu.compiled import cache_dir, prepare
 
 
 class CompiledNets:
@@ -42,6 +42,9 @@ class CompiledNets:
         if key != self.key:
             torch._dynamo.reset()
             self.key = key
+            if self.trainer.dist.is_main:
+                print(f"torch.compile: G and D for {ph.resolution} px, minibatch {batch} compile in the next steps "
+                      f"(a minute or more on a CPU; kernels kept in {cache_dir()})", flush=True)
             options = {"fallback_random": True}
             self.G = torch.compile(self.trainer.G, options=options)
             self.D = torch.compile(self.trainer.D, options=options)
