@@ -2,7 +2,7 @@
 
 Why: on a CPU much of a small model's step is small operations (noise, AdaIN, bias, leaky ReLU, blur) between
 the convolutions; Inductor fuses them. Measured on the 2-core CPU, toy-64 at 64 px, batch 32, bf16 autocast,
-lazy R1: 20.0 -> 22.8 img/s with one thread, 33.2 -> 41.2 with two (docs/benchmarks.md).
+lazy R1: 20.9 -> 22.9 img/s with one thread, 33.2 -> 42.7 with two; in fp32 1.03x (docs/benchmarks.md).
 
 The same training as the eager step: the compiled G draws its noise images from torch's generator
 (`fallback_random`, as stylegan_edu/compiled.py), and style mixing is drawn here with the same calls in the same

@@ -52,7 +52,7 @@ class TrainConfig:
     channels_last: bool = False
     # CUDA only: capture each stable phase's whole step as a CUDA graph and replay it (stylegan_edu/train/graphs.py)
     cuda_graphs: bool = False
-    compile: bool = False  # stable phases' G and D through torch.compile (stylegan_edu/train/loop.py, Trainer)
+    compile: bool = False  # stable phases' G and D through torch.compile (stylegan_edu/train/compiled_step.py)
 
     def __post_init__(self):
         if self.loss not in LOSSES:
