@@ -53,7 +53,7 @@ train_on() {  # RESUME's run: 2 minutes more on this GPU, its metrics, the snaps
 {
   if [ "${BENCH:-1}" = 1 ]; then  # BENCH=0: only the RESUME part (a dry run of its plumbing)
     step info 20 bash -c "nvidia-smi -L; $PY -c 'import torch; print(torch.__version__, torch.cuda.get_device_name())'"
-    step cuda-tests 150 $PY -m pytest -q -rs -p no:cacheprovider --durations=5 tests/test_cuda.py \
+    step cuda-tests 200 $PY -m pytest -q -rs -p no:cacheprovider --durations=5 tests/test_cuda.py \
         tests/test_metrics_math.py -k cuda
     # FID-50k at 1024 px: 50,000 JPEG reals prepared first (untimed), then the whole FID timed
     FIDENV="env STYLEGAN_EDU_CACHE=/tmp/fid50k"
