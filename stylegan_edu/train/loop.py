@@ -30,7 +30,6 @@ from stylegan_edu.generator import Generator, z_from_seeds
 from stylegan_edu.precision import describe, resolve_amp
 from stylegan_edu.train import losses
 from stylegan_edu.train.checkpoint import load_snapshot, save_snapshot
-from stylegan_edu.train.compiled_step import CompiledNets
 from stylegan_edu.train.config import TrainConfig
 from stylegan_edu.train.distributed import DistInfo, all_mean, average_gradients, broadcast_module
 from stylegan_edu.train.ema import ema_beta, update_ema
@@ -86,7 +85,11 @@ class Trainer:
         # fp16 needs loss scaling (its gradients underflow); for bf16 / fp32 the scaler is a no-op
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
         self._graphs = StepGraphs(self) if cfg.cuda_graphs else None
-        self._compiled = CompiledNets(self) if cfg.compile else None
+        self._compiled = None
+        if cfg.compile:  # imported here: torch's compiler takes 1.6 s to import, which plain training need not pay
+            from stylegan_edu.train.compiled_step import CompiledNets
+
+            self._compiled = CompiledNets(self)
         self.nimg = 0
         self.step_count = 0
         self.opt_key: tuple[int, int] | None = None
