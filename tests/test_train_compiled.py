@@ -6,6 +6,7 @@ steps up to rounding (the same random numbers), and a resumed compiled run repea
 """
 
 import copy
+
 import pytest
 import torch
 from torch._dynamo.utils import counters
