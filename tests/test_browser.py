@@ -145,9 +145,35 @@ def _browser(p, browser_path: str, profile: Path):
     return context, page
 
 
-def _run_all_cells(page) -> None:
+# The state of the run, read from the page: each code cell's prompt and first source line, the kernel's status and
+# the error/stderr outputs shown so far.
+_RUN_STATE = """() => ({
+  cells: [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map((c, i) => ({
+    index: i,
+    prompt: (c.querySelector('.jp-InputPrompt') || {}).textContent || '',
+    source: ((c.querySelector('.jp-InputArea-editor') || {}).innerText || '').trim().split('\\n')[0].slice(0, 80),
+  })),
+  kernel: (document.querySelector('.jp-Notebook-ExecutionIndicator') || {dataset: {}}).dataset.status || '?',
+  stderr: [...document.querySelectorAll(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")]
+    .map(e => e.innerText.slice(-800)),
+})"""
+
+
+def _run_report(state: dict, log: Path | None) -> str:
+    """Which cells had not run, what the kernel was doing, what it printed to stderr, and the server log's end."""
+    unrun = [f"cell {c['index']} {c['prompt'].strip() or '[ ]'} {c['source']!r}" for c in state["cells"]
+             if not re.search(r"\[\d+\]", c["prompt"])]
+    lines = [f"kernel {state['kernel']}; not run: " + ("; ".join(unrun[:5]) or "none")]
+    lines += [f"stderr/traceback: {t}" for t in state["stderr"][-3:]]
+    if log is not None and log.exists():
+        lines.append("server log (end): " + log.read_text(errors="replace")[-1500:])
+    return "\n".join(lines)
+
+
+def _run_all_cells(page, log: Path | None = None, limit_s: float = 300) -> None:
     """Kernel idle, then Run > Run All Cells from the menu bar (as a learner would); waits until every cell has
-    run and fails on the first traceback shown."""
+    run. Fails on the first traceback shown, or, when the run stops early (the kernel idle with no cell pending for
+    5 s) or takes longer than `limit_s`, with a report of the cells that had not run and what the kernel printed."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
@@ -165,9 +191,19 @@ def _run_all_cells(page) -> None:
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
-    page.wait_for_function(  # every code cell has a number in its prompt: none is pending ([*]) or unrun ([ ])
-        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-        ".every(e => /\\[\\d+\\]/.test(e.textContent))", timeout=300_000)
+    deadline, idle_since = time.monotonic() + limit_s, None
+    while True:  # every code cell has a number in its prompt: none is pending ([*]) or unrun ([ ])
+        state = page.evaluate(_RUN_STATE)
+        prompts = [c["prompt"] for c in state["cells"]]
+        if all(re.search(r"\[\d+\]", p) for p in prompts):
+            break
+        stopped = state["kernel"] == "idle" and not any("*" in p for p in prompts)
+        idle_since = (idle_since or time.monotonic()) if stopped else None
+        if idle_since is not None and time.monotonic() - idle_since > 5:
+            pytest.fail("Run All Cells stopped before the end:\n" + _run_report(state, log))
+        if time.monotonic() > deadline:
+            pytest.fail(f"Run All Cells had not finished after {limit_s:.0f} s:\n" + _run_report(state, log))
+        time.sleep(0.5)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
     assert not tracebacks, f"a cell failed in the browser: {tracebacks[0][:500]}"
@@ -200,7 +236,7 @@ def test_lesson06_demo_updates_live_in_chromium(browser_path, lab, record_artifa
         context, page = _browser(p, browser_path, tmp_path / "chromium-profile")
         try:
             page.goto(f"{lab.base}/lab/tree/{LESSON.name}?token={lab.token}")
-            _run_all_cells(page)
+            _run_all_cells(page, lab.log_path)
             demo = page.locator(".widget-hbox").filter(has=page.locator(".widget-toggle-buttons")).first
             img = demo.locator(".widget-image").first
             page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=img.element_handle())
@@ -274,7 +310,7 @@ def test_newcomer_make_lab_opens_lesson_00_and_it_runs(browser_path, tmp_path, r
                 tab = page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text="00_welcome")
                 tab.first.wait_for()
                 t0 = time.perf_counter()
-                _run_all_cells(page)
+                _run_all_cells(page, log)
                 seconds = time.perf_counter() - t0
                 # the learner's copy: the last exercise's check says it is not written yet (so every cell before ran)
                 outputs = page.locator(".jp-OutputArea-output pre")
