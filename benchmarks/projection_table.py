@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/projection_table.py [--n 20] [--first-seed 100000] [--steps 150] [--threads 1]
     .venv/bin/python benchmarks/projection_table.py --n 100 --batch 25   # 100 images, 25 optimised together
 
-The shipped toyfaces-64 model trained on ToyFaces 0-29,999; the targets here are ToyFaces first-seed .. first-seed
+The shipped toyfaces-64 model trained on ToyFaces 0-29,999 (every model shipped so far); the targets here are ToyFaces first-seed .. first-seed
 + n - 1 rendered at 64 px. Each is projected (stylegan_edu.projection.project, default settings) into W and into
 W+; the feature network then reads the attributes of the projection and, as a ceiling, of the target itself.
 Per editable attribute: for the binary ones (bangs, glasses, hair_part) the accuracy of the reader's high/low call

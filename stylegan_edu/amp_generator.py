@@ -6,9 +6,9 @@
 G.mapping and G.synthesis each run under torch.autocast(bf16), and G's weights are stored channels_last: on an
 H200 bf16 paid only together with channels_last (docs/benchmarks.md). Callers that use G.mapping and G.synthesis
 directly (mix, PPL) get the same. The outputs come back as float32, so whatever reads them (the feature networks
-of the metrics, the image grids) runs in fp32 as before. bf16 keeps 8 bits of mantissa: the shipped toyfaces-64
-model's images moved by 0.6 of an 8-bit level on average (a few pixels by up to 0.3 in [-1, 1]) on the CPU, so
-FID moves slightly; fp32 ("none") stays the reference.
+of the metrics, the image grids) runs in fp32 as before. bf16 keeps 8 bits of mantissa: the images of the
+toyfaces-64 model shipped until 2026-12-01 moved by 0.6 of an 8-bit level on average (a few pixels by up to 0.3
+in [-1, 1]) on the CPU, so FID moves slightly; fp32 ("none") stays the reference.
 """
 
 from __future__ import annotations

@@ -98,9 +98,10 @@ def shipped():
 
 
 def test_shipped_model_coarse_styles_carry_the_coarse_attributes(shipped):
-    # only the coarse level is asserted: the middle level of this model is known to be weak and the model is going
-    # to be retrained (see `stylegan-edu levels --ckpt toyfaces-64` for all the figures)
+    # the middle level is not asserted: this model's middle styles move only about 0.3 of their own attributes,
+    # hardly more than they leak (`stylegan-edu levels --ckpt toyfaces-64` and MODEL_CARD.md give all the figures)
     assert shipped["levels"]["coarse"]["own"] > 0.7, shipped["levels"]["coarse"]
+    assert shipped["levels"]["fine"]["own"] > 2 * shipped["levels"]["fine"]["leak"], shipped["levels"]["fine"]
     # the attributes the reader cannot read are left out
     assert {"smile", "eye_color"}.isdisjoint(shipped["attribute_levels"])
     assert set(shipped["attribute_levels"].values()) == set(LEVELS)

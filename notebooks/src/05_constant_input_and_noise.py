@@ -106,6 +106,9 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# Training turned the noise up most in the first 32 px layer and left the two 64 px layers almost at 0.
+# Sections 4 and 5 show what that does to the picture.
+#
 # ## 4 · Stochastic variation (the paper's figure 4)
 #
 # Keep w fixed and draw new noise: the face stays the same person; only small details move. The standard
@@ -125,10 +128,13 @@ plt.imshow(std_map, cmap="magma")
 plt.title("std over 64 noise draws")
 plt.axis("off")
 plt.show()
+print(f"per-pixel std over the draws: mean {std_map.mean():.3f}, largest {std_map.max():.2f}")
 
 # %% [markdown]
-# The changes are small: a few percent of the colour range, too little to spot by flicking between two
-# draws. Subtract two draws and amplify the difference 10× to see them.
+# Most of the picture hardly moves: on average a pixel's std is 0.013 (colours run from −1 to 1), too little
+# to spot. A few pixels around the eyes move far more (up to 0.38), and those you can see in the six draws
+# above: the small dark marks of the eyes and brows come out a little different each time. Subtract two draws
+# and amplify the difference 10× to see the rest.
 
 # %%
 def as_picture(x):  # [3, H, W] in [-1, 1] -> [H, W, 3] in [0, 1] for imshow
@@ -150,10 +156,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The two draws look identical; their difference does not. It sits on the outlines: the edge of the hair, the
-# jaw and neck, the loose strand of hair, with a faint grain over the background, while the inside of the face
-# barely changes. That is the paper's point in figure 4: noise decides exactly where edges and strands fall,
-# not who the person is.
+# The two draws show the same person with the same hair; only the marks around the eyes differ to the eye.
+# The amplified difference shows more: besides the bright eyes, thin lines follow the outlines, the outer edge
+# of the hair, the hairline around the face and the jaw, while the skin, the hair between its edges and the
+# background do not change. That is the paper's point in figure 4: noise decides exactly where edges and small
+# details fall, not who the person is.
 
 # %% [markdown]
 # ## 5 · Noise at coarse versus fine layers (the paper's figure 5)
@@ -189,11 +196,14 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With no noise at all every draw is the same picture (std 0). In this model the noise of the coarse layers
-# (4–8 px) does most of the work: it shifts where the outlines fall (hair, jaw, neck, the loose strand), which
-# the later layers turn into sharp edges. Noise in the fine 64 px layers only adds a faint, even grain (mean
-# std 0.0044 against 0.0092). In the paper's figure 5, coarse noise curls the hair in large waves and fine
-# noise adds small curls and skin detail; ToyFaces draws no curls or pores, so its fine noise has little to do.
+# With no noise at all every draw is the same picture (std 0). The noise of the coarse layers (4–8 px) shifts
+# where the outlines fall (the edge of the hair, the hairline, the jaw) and the eyes a little; the later
+# layers turn these shifts into sharp edges. Noise in the fine 64 px layers does practically nothing: its std
+# rounds to 0.0000, because this model has switched its 64 px noise almost off (the last two bars of
+# section 3). In the paper's figure 5, coarse noise curls the hair in large waves and fine noise adds small
+# curls and skin detail; ToyFaces draws no curls or pores, so its fine noise has nothing to do. Coarse noise
+# alone (0.0066) gives only about half of what all layers give (0.0124), and its map lacks most of the bright
+# eyes: the rest comes from the middle layers, which you measure after the first exercise.
 
 # %%
 assert variation["none"] == 0.0
@@ -243,11 +253,15 @@ for ax, name in zip(axes, ("coarse only", "middle only", "fine only")):
     ax.axis("off")
 plt.tight_layout()
 plt.show()
+assert variation["middle only"] > variation["coarse only"] > variation["fine only"]  # what the text below says
 
 # %% [markdown]
-# Noise in the middle layers does the least in this model (0.0019): it only wobbles the outlines, in thin,
-# faint lines along the hair, the jaw and the eyes, where the coarse noise moves them a lot; the fine noise
-# instead spreads an even grain over the whole picture.
+# Noise in the middle layers (16–32 px) does the most in this model (0.0086), nearly all of it on the eyes,
+# whose small dark marks it redraws in every draw; along the outlines it leaves only faint lines. Most of it
+# comes from the strongest noise of section 3, the first 32 px layer (layer 6): run the cell above with
+# `noise_strengths(G.num_layers, [6])` in place of `middle_only` to see. So each level's noise has its own job
+# in this model: the coarse noise moves the outlines, the middle noise the details of the eyes, and the fine
+# noise nothing.
 #
 # **Exercise 2.** Write the noise input of section 3 as a module, the "B" of figure 1(b). It holds one learned
 # strength per channel, all starting at 0. `forward(x, noise)` adds the single-channel noise image, scaled by

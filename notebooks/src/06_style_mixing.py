@@ -10,6 +10,8 @@
 # * **middle** (16–32 px, on ToyFaces as in the paper): features such as hair style, eyes, glasses;
 # * **fine** (64 px here, 64–1024 px in the paper): colours and small details.
 #
+# That is the paper's split; section 3 measures how far this small model follows it.
+#
 # During training StyleGAN switches to a second random w at a random layer for 90 % of the images ("mixing
 # regularisation"), so the network cannot rely on neighbouring layers sharing one w. This lesson rebuilds
 # the paper's figure 3 on the ToyFaces model, checks what each level controls with the attribute reader,
@@ -98,12 +100,16 @@ assert share["fine"][scales == "fine"].mean() > share["fine"][scales == "coarse"
 # %% [markdown]
 # How to read the table: a row is one kind of mix, a column one group of attributes, and 1.0 would mean every
 # mixed face took that group from B. Coarse styles carry the coarse attributes (pose, head size and place)
-# almost every time, and drag many middle ones along, since eyes and hair sit on a head whose shape and pose
-# the coarse layers decide. Fine styles move 0.44 of the fine attributes and hardly touch the pose: in the
-# fine grid the background and the shade of the hair follow the top row, but not every colour goes with them
-# (the last table below takes them one by one). Middle styles are the weakest level of this small 64 px
-# model: they move some middle attributes but far from all. The paper's 1024 px model has more layers per level and shows the same order (figure 3): pose from coarse, smaller
-# features from middle, colour scheme from fine.
+# most of the time, and drag many middle ones along, since eyes and hair sit on a head whose shape and pose
+# the coarse layers decide: in the coarse grid the heads take B's hair cut with its pose, but keep A's
+# colours. They even move about half of the fine attributes, though not the colours (the last table below
+# takes the attributes one by one). Fine styles move 0.43 of the fine attributes and hardly touch the pose:
+# in the fine grid the background follows the top row, and the shades of the hair and the skin partly do.
+# Middle styles are the weakest level of this small 64 px model: the faces keep their row's pose, hair cut
+# and background, only the eyes and the skin's shade change here and there, and the middle attributes
+# follow B (0.24) no more often than the fine ones (0.28). The paper's 1024 px model has more layers per
+# level and shows the clean order (figure 3): pose from coarse, smaller features from middle, colour scheme
+# from fine.
 
 # %% [markdown]
 # The grid has only 20 mixed faces per level. The library measures the same thing over random pairs of faces
@@ -119,18 +125,22 @@ sep = level_separation(G, reader, num_pairs=150, progress=False)
 print(f"{'styles from B':<14}{'own':>6}{'leak':>6}   (150 random pairs)")
 for level, r in sep["levels"].items():
     print(f"{level:<14}{r['own']:6.2f}{r['leak']:6.2f}")
-print("\nthe fine attributes one by one: share of pairs in which each moved to B")
-print(f"{'styles from B':<14}" + "".join(f"{a:>16}" for a in ("skin_tone", "hair_color", "background_hue")))
-for level, r in sep["levels"].items():
-    print(f"{level:<14}" + "".join(f"{r['per_attribute'][a]:16.2f}" for a in ("skin_tone", "hair_color", "background_hue")))
+print("\nthe attributes one by one: share of pairs in which each moved to B")
+print(f"{'attribute (its level)':<24}" + "".join(f"{level + ' from B':>15}" for level in sep["levels"]))
+for a, own_level in sep["attribute_levels"].items():
+    shares = [r["per_attribute"][a] for r in sep["levels"].values()]
+    print(f"{a + ' (' + own_level + ')':<24}" + "".join(f"{x:15.2f}" for x in shares))
 
 # %% [markdown]
-# Over random pairs the picture is the grid's: coarse styles take almost all coarse attributes but drag about
-# half of the others along (hair length and parting follow them), the middle level moves under a fifth of its
-# own attributes, and the fine level under half. The colours split: the background hue (0.90) and mostly the
-# hair colour (0.71) follow the fine styles, but the skin tone does not (0.24): it follows the middle styles
-# (0.65), in the 16–32 px layers. A model whose levels separate well would show `own` near 1 and `leak` near 0
-# in every row; this small model does not yet.
+# Over random pairs the picture is the grid's. Coarse styles take the pose and the place almost always and the
+# head's shape often, but drag about half of the other attributes along: the hair length (0.73), the brows
+# (0.70), the parting (0.62), half of the glasses, the freckles (0.62) and the direction of the light (0.83),
+# which this model ties to the pose. The middle level is the weakest: it moves 0.28 of its own attributes,
+# the eyes' opening (0.43) and the glasses (0.39) most, and even these two go with the coarse styles at least
+# as often; the skin tone, a fine attribute, follows it (0.54) more often than any middle one. The fine
+# level takes the background hue nearly always (0.98), the hair colour and the skin tone about half the time
+# (0.50, 0.47), and leaks least (0.09). A model whose levels separate well would show `own` near 1 and `leak`
+# near 0 in every row; this small model does not yet.
 
 # %% [markdown]
 # ## 4 · Live demo
@@ -138,20 +148,21 @@ for level, r in sep["levels"].items():
 # Choose the two seeds, which level takes B, the truncation ψ and the noise strength. Each level button says
 # the pixels its layers work at; the greyed-out "layers" slider shows which style layers that level is; pick
 # **layers:** to choose any layers yourself. ψ runs from 0 to 1 here (lesson 07 shows what lies beyond).
-# The noise slider multiplies the noise the model was trained with: at ×1 it moves pixels by about 1 % of
-# the colour range, too little to see, so the fourth panel shows what it changes in the mix, 10× amplified
-# (black: no change). Raise it to ×5 or ×10 and the grain shows in the faces themselves. Each update renders
-# four 64 px faces (A, B, the mix, and the mix without noise), a few tens of milliseconds on a laptop CPU.
-# Where the notebook is only read (on GitHub), the cell shows the picture the demo drew when it was run.
+# The noise slider multiplies the noise the model was trained with: at ×1 it moves the average pixel by under
+# 1 % of the colour range, too little to see on most of the face; only a few pixels around the eyes move by
+# much more (set it to 0 and watch the eyes). The fourth panel shows what it changes in the mix, 10×
+# amplified (black: no change). Raise it to ×5 or ×10 and the grain shows in the faces themselves. Each
+# update renders four 64 px faces (A, B, the mix, and the mix without noise), a few tens of milliseconds on
+# a laptop CPU. Where the notebook is only read (on GitHub), the cell shows the picture the demo drew when it was run.
 
 # %%
 mixing_demo(G, seed_a=101, seed_b=205)
 
 # %% [markdown]
-# The demo starts with the coarse styles of B: the mix takes B's larger head, its turn and its place in the
-# frame, while the blue backdrop and the brown hair stay A's. In the noise panel the changes sit on the
-# outlines of the hair and the face and around the eyes: noise moves where edges fall, not who the person is
-# (lesson 05).
+# The demo starts with seed 101 as A, seed 205 as B and the coarse styles of B: the mix takes B's turn of the
+# head and its chin-length bob, where A's hair hangs longer on one side, while the lavender backdrop, the
+# lighter brown of the hair and the pale skin stay A's. In the noise panel the changes sit on the outlines of
+# the hair and the face and around the eyes: noise moves where edges fall, not who the person is (lesson 05).
 #
 # The demo is a thin wire over one pure function, `render_mix`, which you can call yourself. With the middle
 # styles of the same B the mix stays close to A, as the table of section 3 predicts for this model:

@@ -75,10 +75,12 @@ ax.set_title(f"truncation ψ per column: layers 0–{G.cfg.truncation_cutoff - 1
 plt.show()
 
 # %% [markdown]
-# At ψ = 0 (the middle column) the rows converge on one head, centred and facing forward with the same bob of
-# hair, but not on one picture: the first row keeps its purple background and the others their blue one. At
-# negative ψ the heads turn and shift to the other side, and some break up, while each row keeps its
-# background: the colours drawn by the untruncated 64 px layers do not flip.
+# At ψ = 0 (the middle column) the rows converge on one head, centred and facing forward with the same
+# chin-length bob, but not on one picture: the second row keeps its lighter, greener blue background and its
+# pale skin, the last row its darker skin. At negative ψ the heads turn to the other side, and some drift
+# further: seed 2's hair grows long and pale and its face fades, seed 4's face darkens inside a blurred halo
+# and its background turns greyish mauve. The first three rows keep their background: the colours drawn by
+# the untruncated 64 px layers mostly do not flip.
 
 # %% [markdown]
 # ## 3 · What truncation does to the attributes
@@ -117,9 +119,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# At ψ = 0 the head's place and turn keep under a tenth of their spread, but the background hue keeps all of
-# it and the hair colour nine tenths: the 64 px layers, which are not truncated, draw them. The skin tone
-# keeps about half. That remainder is why the mean spread at ψ = 0 stays well above 0.
+# At ψ = 0 the head's place and turn keep under a tenth of their spread, but the skin tone and the
+# background hue keep about nine tenths of it and the hair colour three quarters. At ψ = 0 every truncated
+# layer gets the same w_avg, so whatever still varies comes from the 64 px layers, which are not truncated:
+# they paint the colours. That remainder is why the mean spread at ψ = 0 stays well above 0.
 
 # %% [markdown]
 # ## 4 · Why truncate in W rather than Z?
@@ -209,8 +212,8 @@ plt.show()
 # %% [markdown]
 # On the log scale the start is a straight line: each batch keeps β of the distance, so the running average
 # forgets its start at 0 by a factor e every 1/(1 − β) = 200 batches (0.61 after 100 batches, 0.08 after
-# 500). From about 1000 batches on it stays within 1–2 % of the mean w, as close as the shipped w_avg
-# (0.015), and jitters there: every batch of 16 latents has a mean of its own, and β = 0.995 averages that
+# 500). From about 1000 batches on it stays within 1–2 % of the mean w, about as close as the shipped w_avg
+# (0.013), and jitters there: every batch of 16 latents has a mean of its own, and β = 0.995 averages that
 # noise away only down to about a percent. Training runs for tens of thousands of batches, so w_avg follows
 # the mapping network as it changes, and truncation pulls towards an up-to-date centre.
 

@@ -371,7 +371,8 @@ check_mixing_regularizer(mixed_ws)
 # What D sees during training, drawn with the library's generator: rows A and B are the two latents' own faces,
 # the bottom row their mix at the crossover written below (in training it is drawn at random). At crossover 1
 # only style layer 0 comes from A and the mix is close to B; at crossover 6 (B from 32 px up) it keeps A's head
-# shape and pose with B's skin and hair colours; at 8 and 9 (B only at 64 px) it is A's face with small changes.
+# shape and pose with B's lighter hair colour; at 8 (B at both 64 px layers) A's shapes stay but B's lilac
+# backdrop comes in and the skin turns pale; at 9 (B only in the last layer) it is A's face with small changes.
 
 # %%
 za, zb = z_from_seeds(range(20, 26), cfg.latent_size), z_from_seeds(range(40, 46), cfg.latent_size)

@@ -48,7 +48,9 @@ def _judge_crossover_layers(fn):
         ws = broadcast(G.mapping(z), G.num_layers)
         mine = G.synthesis(mix_ws(ws[:1], ws[1:], call(fn, G.num_layers, 4)), noise_mode="const")
         theirs = G(z[:1], z_mix=z[1:], crossover=4, noise_mode="const")
-    if max_diff(mine, theirs) > 1e-5:
+    # mapping two latents in one batch or one at a time rounds w differently (~1e-6), which the shipped model
+    # turns into ~1e-5 in the image; a wrong layer list moves it by far more and is caught above anyway
+    if max_diff(mine, theirs) > 1e-4:
         raise Wrong("the layers look right but the image differs from G(z_a, z_mix=z_b, crossover=4)")
 
 
