@@ -93,12 +93,12 @@ for k, (name, level) in enumerate(zip(ATTRIBUTE_NAMES, ATTRIBUTE_SCALES)):
     print(f"{name:<16}{level:<8}{accuracy:9.2f}{entropies[name]:8.2f}  {'yes' if name in editable else 'no'}")
 
 # %% [markdown]
-# A plane in W separates most attributes well: the colours and the head's horizontal position almost
-# perfectly, the head's turn and the three yes/no attributes (bangs, glasses, parting) about nine times in
-# ten, and the small features of the face (how open the eyes are, the brows, the hair length) worst, about
-# eight times in ten. A plane is only as good as its labels, though: eye_size separates well, but the reader
-# cannot tell eye sizes apart reliably, so that plane divides the reader's guesses rather than the eyes.
-# eye_size, smile and eye_color are left out from here on.
+# A plane in W separates most attributes well: the colours, the head's horizontal position, its turn and size,
+# and the hair length almost perfectly (0.99–1.00), the head's tilt, width and height, glasses and bangs about
+# nine times in ten, and how open the eyes are, the brows, the hair parting, the light and the freckles worst,
+# about three or four times in five (0.74–0.81). A plane is only as good as its labels, though: eye_size
+# separates well, but the reader cannot tell eye sizes apart reliably, so that plane divides the reader's
+# guesses rather than the eyes. eye_size, smile and eye_color are left out from here on.
 #
 # The editable attributes' normals, with what the strength of an edit is measured in: the spread of the sampled
 # w along a direction (their standard deviation along n). Strength 1 moves a face by one standard deviation of
@@ -127,11 +127,12 @@ display(edit_figure(G, dirs, seeds, "glasses", reader=reader))  # noqa: F821 (IP
 display(edit_figure(G, dirs, seeds, "glasses", layers="middle", reader=reader))  # noqa: F821
 
 # %% [markdown]
-# On every layer the reader's mean glasses probability rises from 0.00 at −3 to 0.70 at +3, but much else
-# moves with it: the hair changes its shape and length, and seed 3 turns its head. On
-# the middle layers alone the heads, hair and colours stay where they were and the changes are small and sit
-# around the eyes; the probability still climbs, from 0.02 to 0.47. (At 64 px this model draws glasses as a
-# few dark pixels round the eyes, in its own samples too, so trust the reader more than your eyes here.)
+# On every layer the reader's mean glasses probability rises from 0.01 at −3 to 0.69 at +3, but much else
+# moves with it: the faces grow narrower, and the tilted heads of seeds 3 and 5 straighten up, seed 5's hair
+# changing its shape with them. On the middle layers alone the heads and the hair stay where they were; the
+# changes sit around the eyes, and the skin darkens a shade. The probability still climbs, from 0.00 to 0.57.
+# (At 64 px this model draws glasses as a few dark pixels round the eyes, in its own samples too, so trust the
+# reader more than your eyes here.)
 #
 # Looking is not measuring. `measure_editing` edits a dozen other faces (seed 1, ψ = 0.7) from −3 to +3 along
 # three directions, one per level of the ToyFaces attributes (glasses: middle; pos_x, the head's horizontal
@@ -152,15 +153,17 @@ for name, e in m_mid["attributes"].items():
           f"{e['others_worst']} {e['others_worst_moved']:.2f}")
 
 # %% [markdown]
-# On every layer each attribute follows its direction (spearman 0.89 for glasses, 0.96 for pos_x, 1.00 for
-# hair colour), and the edits cover from 0.60 of the glasses range to more than the whole hair-colour range
-# (above 1 where the reader's values run past the range it was trained on). But the other attributes move
-# about a third of their range on average (`others` 0.28–0.36), and the worst companion of each more than
-# half. On the middle layers alone glasses still rises on almost every face (0.99) over nearly as much of its
-# range (0.54), while the others move far less (0.10 on average, though freckles still moves about half its
-# range): the generator keeps glasses in its middle layers, and editing only there spares most of the rest.
-# The head's position hardly moves there (0.03: it lives in the coarse layers), and hair colour a third as
-# far as on every layer (it lives mostly in the fine ones).
+# On every layer each attribute follows its direction (spearman 0.85 for glasses, 0.96 for pos_x, 1.00 for hair
+# colour), and the edits cover from 0.66 of the glasses range to more than the whole hair-colour range (above 1
+# where the reader's values run past the range it was trained on). But the other attributes move about a quarter
+# of their range on average (`others` 0.23–0.28), and one of them, the width of the face, about half of its range
+# with each of the three edits. On the middle layers alone glasses still rises on most faces (0.91), over about
+# half as much of its range (0.37), while the others move far less (0.10 on average, skin tone most, 0.23): the
+# generator keeps part of the glasses in its middle layers, and editing only there spares most of the rest. The
+# other part sits in the coarse layers: the same measurement on the coarse layers alone (`layers="coarse"`,
+# measured for this text) covers about as much of the range (0.33). The head's position does not move at all on
+# the middle layers (0.00: it lives in the coarse ones), and hair colour a third as far as on every layer (it
+# lives mostly in the fine ones).
 
 # %% [markdown]
 # ## 3 · Conditional editing: change one attribute, hold another
@@ -195,16 +198,22 @@ display(edit_figure(G, dirs, seeds, "pos_x", reader=reader))  # noqa: F821
 display(edit_figure(G, dirs, seeds, "pos_x", condition=held, reader=reader))  # noqa: F821
 
 # %% [markdown]
-# Removing hair colour's part turns the direction only a little (cosine 0.91), but it shows. In the plain grid
-# the hair darkens as the edit moves the head to the right, from light brown at −3 to nearly black at +3;
-# conditioned on hair colour, each face keeps its hair colour, and the reader still sees the head move from
-# left to right (p from 0.00 to 1.00 in both grids). The table counts it: hair colour moved 0.62 of its range
-# without conditioning and 0.10 with, while pos_x still covered its whole range (1.05 and 1.01).
+# Removing face width's part turns the direction only a little (cosine 0.97), and at first sight the two grids
+# look alike: in both the head moves to the right (the reader's p from 0.00 to 1.00) and the hair darkens. Look at
+# the width of the faces, though. In the plain grid the faces grow narrower as the head moves, seeds 3 and 5 most;
+# conditioned on face width, those two keep more of their width (though seeds 2 and 4 now grow a little rounder
+# instead). The table counts it: face width moved 0.49 of its range without conditioning and 0.29 with, while
+# pos_x still covered almost its whole range (0.97 and 0.96).
 #
-# Conditioning does not always work. Holding the hair parting hardly helps the glasses edit (0.53 → 0.55) or
-# the hair-colour edit (0.63 → 0.48). The projection removes only the part of the coupling that is linear in W;
-# when the reader's idea of an attribute depends on w along a curve, or when two attributes are drawn with
-# the same pixels, no straight direction changes one without the other.
+# Conditioning has its costs. Holding one attribute can push another further: face width's normal leans
+# against hair colour's (cosine −0.51, in the hair_color row above), so the part taken out of n_pos_x also
+# carried some hair colour the other way, and the hair changes more in the conditioned grid than in the plain
+# one, lighter at −3 and darker at +3. And the edit itself can lose ground: the glasses and
+# hair-colour edits also move face width most, and holding it works there too (0.56 → 0.20 and 0.57 → 0.24),
+# but the conditioned glasses edit covers only 0.42 of its range instead of 0.66. The projection removes only
+# the part of the coupling that is linear in W; when the reader's idea of an attribute depends on w along a
+# curve, or when two attributes are drawn with the same pixels, no straight direction changes one without
+# the other.
 
 # %% [markdown]
 # ## 4 · Projecting a real face into W
@@ -227,7 +236,11 @@ faces = [100001, 100003]
 pics, truth = zip(*(render_seed(s, G.cfg.resolution) for s in faces))
 target = torch.from_numpy(np.stack(pics)).permute(0, 3, 1, 2).float() / 127.5 - 1  # [2, 3, 64, 64] in [-1, 1]
 true = np.stack(truth)
-proj = {space: project(G, target, space=space, distance=reader.distance, progress=False) for space in ("w", "w+")}
+# oneDNN, which runs PyTorch's CPU convolutions, picks its kernels by the CPU's instruction set (AVX2, AVX-512),
+# and their results differ in the last bits; 150 steps of optimisation grow that into differences you would see
+# in the numbers below. Without it, PyTorch's own kernels run, and the projection comes out the same on both.
+with torch.backends.mkldnn.flags(enabled=False):
+    proj = {space: project(G, target, space=space, distance=reader.distance, progress=False) for space in ("w", "w+")}
 for space, out in proj.items():
     db = psnr(target, out["image"])
     print(f"{space.upper():<3} PSNR " + ", ".join(f"face {s} {float(x):.1f} dB" for s, x in zip(faces, db)))
@@ -236,9 +249,11 @@ label_grid(image_grid(both, columns=3, upscale_to=128), columns=["target", "W", 
            rows=[f"face {s}" for s in faces])
 
 # %% [markdown]
-# In W the projection gets the layout right, the head's size, turn and place, the hair's colour and outline,
-# the background, but the face itself comes out smeared: eyes and mouth blurred, the glasses of face 100001
-# a greenish smudge (24–25 dB). W+ redraws both faces much more closely (29 dB), the glasses as dark frames.
+# In W the projection gets the layout right, the head's size, turn and place, the hair's colour and outline, the
+# background, but the face itself comes out smeared: eyes and mouth blurred, the glasses of face 100001 a dark
+# smudge under hair that reaches down over its forehead (26.1 and 28.5 dB). W+ redraws both faces more closely
+# (30.6 and 31.4 dB): the eyes and brows of face 100003 come back sharp, though the mouths stay faint and the
+# glasses of face 100001 are only a grey shadow across the eyes.
 #
 # Does the projection keep who the face is? The reader reads the target and both projections; the truth is
 # what ToyFaces drew. Values are in each attribute's own units (yaw −1 … 1, hair colour 0 … 1, ...); for the
@@ -269,10 +284,10 @@ print("mean |read - true| over the continuous attributes: " + ", ".join(f"{w} {e
 
 # %% [markdown]
 # The attributes survive projection better than the pictures suggest: the reader is off by 0.07 on average on
-# the real faces themselves (its own error) and by 0.08 and 0.07 on the W and W+ projections. It sees the
-# glasses of face 100001 in both projections (0.98, 0.99) and hardly any on face 100003 (0.14 in W, 0.00 in
-# W+). The reader looks at what it was trained to measure, pose, sizes, colours, and those the projections
-# keep.
+# the real faces themselves (its own error), and by as much on the W and W+ projections. It sees the glasses
+# of face 100001 in both projections (0.98, 1.00), smudge and shadow included, and none on face 100003 (0.00
+# in both). What W loses is the parting of face 100001 (0.67, the target 0.86), which W+ keeps (0.86). The
+# reader looks at what it was trained to measure, pose, sizes, colours, and those the projections mostly keep.
 #
 # ## 5 · Give her glasses
 #
@@ -307,16 +322,19 @@ label_grid(image_grid(images, columns=len(strengths), upscale_to=96), columns=[f
            rows=labels, title="face 100003 projected, edited along glasses")
 
 # %% [markdown]
-# Only one of the four rows does what we asked. In W, on the middle layers, the face stays as it was while a
-# thin dark line appears at the height of the eyes from about +4, and the reader's probability climbs from
-# 0.14 to 0.76 at +6. On every layer the same steps reshape the cheeks and turn the mouth down, and the reader
-# sees fewer glasses, not more. In W+ the eyes only fade, and the reader sees no glasses at any strength.
+# Only the two rows in W do what we asked. There a thin dark line appears across both eyes, faintly from +2 and
+# clearly from +4, and the reader's probability climbs from 0.00 to 0.99 at +6 on every layer and to 0.97 on the
+# middle layers; on every layer the outline of the head and hair shifts as well, on the middle layers the rest of
+# the face stays as it was. In W+ the same steps hardly touch the eyes: on every layer the mouth and the outline
+# change a little, and the reader's glasses probability stays below a fifth (0.17 at +6 on every layer, 0.03 on
+# the middle ones).
 #
-# The first line of output hints at why an edit of a projection is harder than an edit of a sampled face: the
-# projected w lies much further from w_avg (6.5 in W, 7.6 in W+) than the faces the generator draws (2.3), so
-# far outside the region where the SVM found its directions, and a step along them need not do there what it
-# does among the sampled faces. W+ has it worse: a different w for every layer is a combination the
-# generator never met in training. It redraws the picture more faithfully and edits it less reliably. This
+# The first line of output shows that the distance from w_avg alone does not explain it: both projected w lie
+# far from w_avg (6.2 in W, 6.0 in W+) compared with the faces the generator draws (2.5), outside the region
+# where the SVM found its directions, yet the edit works in W and hardly at all in W+. What W+ adds is a
+# different w for every layer, a combination the generator never met in training: the directions were found
+# among w that are the same on every layer, and a step along them need not do among such mixed styles what
+# it does among the sampled faces. W+ redraws the picture more faithfully and edits it less reliably. This
 # trade-off between a faithful and an editable inversion is the central difficulty of editing real images;
 # the usual remedies are projectors that keep w close to W, and encoders trained to predict an editable w.
 # Lesson 11 gives faces glasses another way, by fine-tuning the generator itself.
@@ -334,8 +352,9 @@ editing_demo(G, dirs, seed=2)
 
 # %% [markdown]
 # The demo calls one pure function, `render_edit`, which you can call yourself, here with glasses +3 on the
-# middle layers of seed 2. The difference panel shows where the edit acts: round the eyes, and faintly along
-# the outlines of the face and the hair.
+# middle layers of seed 2. The difference panel shows where the edit acts: most brightly along the outline of
+# the hair and the line where it meets the forehead, and in a few spots round the eyes, so on this face the
+# middle styles of glasses also reshape the hair a little.
 
 # %%
 render_edit(G, dirs, seed=2, strengths={"glasses": 3.0}, level="middle")
