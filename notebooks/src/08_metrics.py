@@ -102,7 +102,8 @@ np.testing.assert_allclose(my_kid(real, fake),
 # %% [markdown]
 # What "biased" means here: measure the *same* generator on smaller samples. FID comes out worse the fewer
 # images you use (its estimate of the covariance is noisier, which only ever adds distance), so FIDs are
-# comparable only at equal N. KID wobbles around the same value instead of drifting.
+# comparable only at equal N. KID stays almost level (here it moves by a few thousandths while FID moves by about
+# 6): its estimate is unbiased, so only noise is left.
 
 # %%
 sizes = [300, 400, 600, 1000]
