@@ -239,8 +239,11 @@ true = np.stack(truth)
 # oneDNN, which runs PyTorch's CPU convolutions, picks its kernels by the CPU's instruction set (AVX2, AVX-512),
 # and their results differ in the last bits; 150 steps of optimisation grow that into differences you would see
 # in the numbers below. Without it, PyTorch's own kernels run, and the projection comes out the same on both.
-with torch.backends.mkldnn.flags(enabled=False):
+torch.backends.mkldnn.enabled = False
+try:
     proj = {space: project(G, target, space=space, distance=reader.distance, progress=False) for space in ("w", "w+")}
+finally:
+    torch.backends.mkldnn.enabled = True
 for space, out in proj.items():
     db = psnr(target, out["image"])
     print(f"{space.upper():<3} PSNR " + ", ".join(f"face {s} {float(x):.1f} dB" for s, x in zip(faces, db)))
