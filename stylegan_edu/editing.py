@@ -189,8 +189,8 @@ def fit_normals(ws: torch.Tensor, probs: torch.Tensor, names: Sequence[str], kee
     labelled p > 0.5. Unlike it, w is centred first and the SVM is regularised more (C = 0.01, scikit-learn's
     default is 1): with C = 1 the max-margin normal lies in directions of W where the faces barely vary, and
     moving 3 sd along it took the reader's glasses probability of 24 faces (of the model shipped until
-    2026-12-01) only from 0.13 to 0.59; centred with C = 0.01 from 0.02 to 0.86 (docs/benchmarks.md). Without centring, a small C lets the regularised intercept
-    pull the normal towards the mean of w.
+    2026-12-01) only from 0.13 to 0.59; centred with C = 0.01 from 0.02 to 0.86 (docs/benchmarks.md). Without
+    centring, a small C lets the regularised intercept pull the normal towards the mean of w.
     """
     from sklearn.svm import LinearSVC
 

@@ -42,8 +42,8 @@ Choices, and why:
   mix changes the image a little, and the reader's value of an attribute that the mix did not touch jitters by
   a small amount in a random direction, half the time towards B. With that rule the pose of the model shipped
   until 2026-12-01 "moves towards B" in 0.5-0.6 of the middle and fine mixes, where the midpoint rule says
-  0.00-0.02: the leak would have a floor of about one half. Requiring the mix to be nearer B than A asks that the attribute was
-  taken from B, not nudged. A tie (the mix exactly at the midpoint) counts as not moved.
+  0.00-0.02: the leak would have a floor of about one half. Requiring the mix to be nearer B than A asks that the
+  attribute was taken from B, not nudged. A tie (the mix exactly at the midpoint) counts as not moved.
 - **Means:** every attribute weighs the same in own and leak (the mean of the per-attribute shares, so the
   per-attribute table adds up to the summary); binary attributes keep fewer pairs and would otherwise weigh less.
 - **Sampling:** psi = 1 (no truncation: the config's cutoff truncates the coarse and middle layers but not the
