@@ -11,6 +11,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from stylegan_edu.overrides import apply_overrides
 from stylegan_edu.resample import RESAMPLE_MODES
 
 LEVELS = ("coarse", "middle", "fine")
@@ -115,6 +116,15 @@ class ModelConfig:
 
     def replace(self, **changes) -> "ModelConfig":
         return dataclasses.replace(self, **changes)
+
+    def with_overrides(self, items: list[str]) -> "ModelConfig":
+        """Apply `KEY=VALUE` strings (the train command's `--set model.KEY=VALUE`, without the `model.`), with
+        the types checked as for the training settings; a changed network is named "<name> (custom)"."""
+        if not items:
+            return self
+        d = apply_overrides(self.to_dict(), items, "model", prefix="model.", free_types=("fused_scale",))
+        d["name"] = self.name if self.name.endswith(" (custom)") else f"{self.name} (custom)"
+        return ModelConfig.from_dict(d)
 
 
 _TOY = dict(latent_size=128, dlatent_size=128, mapping_fmaps=128, fmap_max=128)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from stylegan_edu.configs import get_config
 from stylegan_edu.data import build_toyfaces, open_dataset
 from stylegan_edu.train import losses
 from stylegan_edu.train.checkpoint import (CheckpointError, list_snapshots, load_snapshot, save_snapshot,
@@ -75,6 +76,21 @@ def test_train_config_roundtrip_and_errors():
         TrainConfig(loss="hinge")
     with pytest.raises(ValueError, match="unknown training config"):
         get_train_config("nope")
+
+
+def test_model_overrides_change_the_network_with_its_types():
+    base = get_config("toy-32")
+    cfg = base.with_overrides(["fmap_base=16", "fmap-decay=-1", "use_noise=false", "fused_scale=true"])
+    assert [cfg.channels(r) for r in cfg.resolutions] == [32, 64, 128, 128]  # narrow coarse, wide fine
+    assert (cfg.use_noise, cfg.fused_scale, cfg.name) == (False, True, "toy-32 (custom)")
+    assert isinstance(cfg.fmap_decay, float) and cfg.with_overrides(["fmap_base=32"]).name == "toy-32 (custom)"
+    assert base.with_overrides([]) is base
+    for bad, msg in [("fmap_base=1.5", "--set model.fmap_base: wants a int"), ("nokey", "--set wants model.KEY=VALUE"),
+                     ("gamma=10", "unknown model setting 'model.gamma'"), ("name=x", "unknown model setting"),
+                     ("fused_scale=maybe", "fused_scale must be True, False or 'auto'"),
+                     ("resample=box", "resample must be one of")]:
+        with pytest.raises(ValueError, match=msg):
+            base.with_overrides([bad])
 
 
 def test_set_overrides_change_one_setting_with_its_type():
@@ -313,15 +329,18 @@ def test_cli_ctrl_c_snapshots_and_resume_auto_continues(toy_data, tmp_path):
 def test_cli_minutes_stops_with_a_snapshot(toy_data, tmp_path):
     run = tmp_path / "run"
     r = _cli("train", "--config", "toy-32", "--data", str(toy_data.folder), "--out", str(run), "--minutes", "0.02",
-             "--no-progress", "--threads", "1", "--set", "lr_base=0.0005")
+             "--no-progress", "--threads", "1", "--set", "lr_base=0.0005", "--set", "model.mapping_layers=2")
     assert r.returncode == 0, r.stderr
     assert "stopped after 0.02 minutes" in r.stdout
     snaps = list_snapshots(run)
     state = load_snapshot(snaps[0])
     assert len(snaps) == 1 and 0 < state["progress"]["nimg"] < 100_000
     assert state["train_config"]["lr_base"] == 0.0005  # the override is stored, so a resume keeps it
-    r = _cli("train", "--data", str(toy_data.folder), "--out", str(run), "--resume", "auto", "--set", "lr_base=0.002")
-    assert r.returncode == 2 and "--set cannot change a resumed run" in r.stderr and r.stderr.count("\n") == 1
+    assert state["model_config"]["mapping_layers"] == 2 and state["model_config"]["name"] == "toy-32 (custom)"
+    assert sum(k.startswith("mapping.layers.") and k.endswith(".weight") for k in state["G"]) == 2  # as built
+    for change in ("lr_base=0.002", "model.mapping_layers=3"):
+        r = _cli("train", "--data", str(toy_data.folder), "--out", str(run), "--resume", "auto", "--set", change)
+        assert r.returncode == 2 and "--set cannot change a resumed run" in r.stderr and r.stderr.count("\n") == 1
     assert list_snapshots(run) == snaps and load_snapshot(snaps[0])["progress"] == state["progress"]
     r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r3"), "--set", "gamma=1")
     assert r.returncode == 2 and "unknown training setting 'gamma'" in r.stderr and r.stderr.count("\n") == 1

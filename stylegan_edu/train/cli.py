@@ -53,7 +53,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=seed_int(), default=None, help="in [0, 2**32-1] (default: the preset's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                    help="change one setting of the preset for a new run (repeatable; VALUE in JSON), e.g. "
-                        "--set lr_base=0.001 --set 'minibatch={\"64\": 32}'; a resumed run keeps its own")
+                        "--set lr_base=0.001 --set 'minibatch={\"64\": 32}'; model.KEY=VALUE changes the network "
+                        "(a field of stylegan_edu.configs.ModelConfig), e.g. --set model.mapping_layers=2 "
+                        "--set model.use_noise=false; a resumed run keeps its own")
     p.add_argument("--threads", type=positive_int(), default=None, help="CPU threads for torch (>= 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -79,7 +81,7 @@ def _open_data(args, resolution: int, dist_info):
 
 def run(args) -> int:
     from stylegan_edu.errors import UsageError
-    from stylegan_edu.configs import ModelConfig
+    from stylegan_edu.configs import ModelConfig, get_config
     from stylegan_edu.train.checkpoint import (CheckpointError, latest_snapshot, list_snapshots, load_snapshot,
                                                remove_partial_snapshots)
     from stylegan_edu.train.config import TrainConfig, get_train_config
@@ -108,15 +110,17 @@ def run(args) -> int:
 
     try:
         state = load_snapshot(resume_path) if resume_path else None
+        model_items = [o.strip()[len("model."):] for o in args.overrides if o.strip().startswith("model.")]
+        train_items = [o for o in args.overrides if not o.strip().startswith("model.")]
         if state:
             cfg = TrainConfig.from_dict(state["train_config"])
             mcfg = ModelConfig.from_dict(state["model_config"])
         else:
-            cfg = get_train_config(args.config).with_overrides(args.overrides)
-            mcfg = None
+            cfg = get_train_config(args.config).with_overrides(train_items)
+            mcfg = get_config(cfg.model).with_overrides(model_items) if model_items else None
         if state and args.overrides:
-            stored = cfg.with_overrides(args.overrides)
-            if stored != cfg:
+            stored = cfg.with_overrides(train_items)
+            if stored != cfg or mcfg.with_overrides(model_items).replace(name=mcfg.name) != mcfg:
                 raise UsageError(f"--set cannot change a resumed run (it keeps the settings it started with: "
                                  f"{resume_path})")
         changes = {k: v for k, v in dict(amp=args.amp, channels_last=args.channels_last,
@@ -129,7 +133,6 @@ def run(args) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
 
-    from stylegan_edu.configs import get_config
     res = (mcfg or get_config(cfg.model)).resolution
     dataset = _open_data(args, res, dist_info)
     try:

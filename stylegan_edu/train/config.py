@@ -4,9 +4,9 @@ the toy presets are sized for ToyFaces on a laptop CPU."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field
 
+from stylegan_edu.overrides import apply_overrides
 from stylegan_edu.precision import AMP_MODES
 
 LOSSES = ("logistic_r1", "wgan_gp")
@@ -103,28 +103,9 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def with_overrides(self, items: list[str]) -> "TrainConfig":
-        """Apply `KEY=VALUE` strings (the CLI's --set). VALUE is JSON (`0.001`, `true`, `{"64": 32}`) or, if it
-        does not parse, a plain string; it must have the field's type (an integer is accepted for a float)."""
-        d = self.to_dict()
-        for item in items:
-            key, sep, text = item.partition("=")
-            key = key.strip().replace("-", "_")
-            if not sep or not key:
-                raise ValueError(f"--set wants KEY=VALUE, got {item!r}")
-            if key not in d or key == "name":
-                keys = ", ".join(k for k in d if k != "name")
-                raise ValueError(f"unknown training setting {key!r}; settable: {keys}")
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError:
-                value = text
-            old = d[key]
-            ok = (isinstance(value, bool) == isinstance(old, bool)
-                  and (isinstance(value, type(old)) or (isinstance(old, float) and isinstance(value, int))))
-            if not ok:
-                raise ValueError(f"--set {key}: wants a {type(old).__name__} like {json.dumps(old)}, got {text!r}")
-            d[key] = float(value) if isinstance(old, float) else value
-        return TrainConfig.from_dict(d)
+        """Apply `KEY=VALUE` strings (the CLI's --set; `stylegan_edu.overrides.apply_overrides`): VALUE is JSON
+        (`0.001`, `true`, `{"64": 32}`) or, if it does not parse, a plain string, of the field's type."""
+        return TrainConfig.from_dict(apply_overrides(self.to_dict(), items, "training"))
 
 
 TRAIN_CONFIGS: dict[str, TrainConfig] = {
