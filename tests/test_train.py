@@ -344,6 +344,9 @@ def test_cli_minutes_stops_with_a_snapshot(toy_data, tmp_path):
     assert list_snapshots(run) == snaps and load_snapshot(snaps[0])["progress"] == state["progress"]
     r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r3"), "--set", "gamma=1")
     assert r.returncode == 2 and "unknown training setting 'gamma'" in r.stderr and r.stderr.count("\n") == 1
+    r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r3"),
+             "--set", "model.style_mixing_prob=0")
+    assert r.returncode == 2 and "write --set style_mixing_prob=..." in r.stderr and r.stderr.count("\n") == 1
     r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r2"), "--minutes", "0")
     assert r.returncode == 2 and "argument --minutes: must be a positive finite number (> 0)" in r.stderr
 

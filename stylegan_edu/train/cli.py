@@ -112,6 +112,10 @@ def run(args) -> int:
         state = load_snapshot(resume_path) if resume_path else None
         model_items = [o.strip()[len("model."):] for o in args.overrides if o.strip().startswith("model.")]
         train_items = [o for o in args.overrides if not o.strip().startswith("model.")]
+        for item in model_items:  # the model's copy only records the value; training reads the training setting
+            key = item.partition("=")[0].strip().replace("-", "_")
+            if key in TrainConfig.__dataclass_fields__:
+                raise UsageError(f"--set model.{key}: training uses the training setting; write --set {key}=...")
         if state:
             cfg = TrainConfig.from_dict(state["train_config"])
             mcfg = ModelConfig.from_dict(state["model_config"])
