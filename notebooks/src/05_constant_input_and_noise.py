@@ -161,6 +161,12 @@ plt.show()
 # of the hair, the hairline around the face and the jaw, while the skin, the hair between its edges and the
 # background do not change. That is the paper's point in figure 4: noise decides exactly where edges and small
 # details fall, not who the person is.
+#
+# One thing is different from the paper's photographs: ToyFaces draws nothing at random. Every pixel of a ToyFace
+# follows from its attribute vector (`render(attrs)` in `stylegan_edu/data/toyfaces.py`; even the freckles are
+# the first few of one fixed set of spots), so the data holds no detail that only noise could explain, and a
+# generator could draw every ToyFace without noise. What noise does in this model is variation the network keeps
+# for itself, and it sits where the model draws least well: the eyes and brows.
 
 # %% [markdown]
 # ## 5 · Noise at coarse versus fine layers (the paper's figure 5)
