@@ -10,6 +10,11 @@ import json
 from collections.abc import Iterable
 
 
+def setting_key(item: str) -> str:
+    """The setting a `KEY=VALUE` string names: KEY stripped, `-` read as `_`."""
+    return item.partition("=")[0].strip().replace("-", "_")
+
+
 def apply_overrides(settings: dict, items: Iterable[str], what: str, prefix: str = "",
                     fixed: Iterable[str] = ("name",), free_types: Iterable[str] = ()) -> dict:
     """A copy of `settings` with each `KEY=VALUE` of `items` applied; ValueError with one line if one is bad.
@@ -23,8 +28,8 @@ def apply_overrides(settings: dict, items: Iterable[str], what: str, prefix: str
     d = dict(settings)
     fixed, free_types = set(fixed), set(free_types)
     for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip().replace("-", "_")
+        key = setting_key(item)
+        _, sep, text = item.partition("=")
         if not sep or not key:
             raise ValueError(f"--set wants {prefix}KEY=VALUE, got {prefix + item!r}")
         if key not in d or key in fixed:

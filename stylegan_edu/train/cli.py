@@ -82,6 +82,7 @@ def _open_data(args, resolution: int, dist_info):
 def run(args) -> int:
     from stylegan_edu.errors import UsageError
     from stylegan_edu.configs import ModelConfig, get_config
+    from stylegan_edu.overrides import setting_key
     from stylegan_edu.train.checkpoint import (CheckpointError, latest_snapshot, list_snapshots, load_snapshot,
                                                remove_partial_snapshots)
     from stylegan_edu.train.config import TrainConfig, get_train_config
@@ -113,7 +114,7 @@ def run(args) -> int:
         model_items = [o.strip()[len("model."):] for o in args.overrides if o.strip().startswith("model.")]
         train_items = [o for o in args.overrides if not o.strip().startswith("model.")]
         for item in model_items:  # the model's copy only records the value; training reads the training setting
-            key = item.partition("=")[0].strip().replace("-", "_")
+            key = setting_key(item)
             if key in TrainConfig.__dataclass_fields__:
                 raise UsageError(f"--set model.{key}: training uses the training setting; write --set {key}=...")
         if state:
