@@ -126,6 +126,29 @@ def test_rebuild_when_n_or_renderer_version_changes(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tf"]
 
 
+def test_detail_cache_has_its_own_folder_manifest_and_images(small, tmp_path):
+    assert toyfaces_folder(40, 16, tmp_path) == tmp_path / "toyfaces-n40-r16"
+    assert toyfaces_folder(40, 16, tmp_path, detail=True) == tmp_path / "toyfaces-detail-n40-r16"
+    detailed = load_toyfaces(40, 16, cache_dir=tmp_path, workers=1, progress=False, detail=True)
+    assert detailed.folder == tmp_path / "toyfaces-detail-n40-r16"
+    m = cache.read_manifest(detailed.folder)
+    assert m["detail"] is True and "stochastic detail" in m["source"]
+    assert cache.read_manifest(small)["detail"] is False
+    plain = open_dataset(small)
+    np.testing.assert_array_equal(detailed.attributes.numpy(), plain.attributes.numpy())  # same faces
+    same = (detailed.images(16) == plain.images(16)).reshape(40, -1).all(1)
+    assert not same.any()  # every face has hair, so every face changes somewhere
+    np.testing.assert_array_equal(detailed.images(16)[5], toyfaces.render_seed(5, 16, detail=True)[0].transpose(2, 0, 1))
+
+
+def test_asking_for_the_other_detail_setting_rebuilds(tmp_path):
+    out = build_toyfaces(6, 8, tmp_path / "tf", workers=1, progress=False)
+    build_toyfaces(6, 8, out, workers=1, progress=False, detail=True)
+    assert cache.read_manifest(out)["detail"] is True
+    assert generate.toyfaces_cache_matches(out, 6, 8, detail=True)
+    assert not generate.toyfaces_cache_matches(out, 6, 8, detail=False)
+
+
 def test_interrupted_build_leaves_the_old_cache_and_no_half_written_one(tmp_path, monkeypatch):
     out = build_toyfaces(12, 8, tmp_path / "tf", workers=1, progress=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -266,6 +289,14 @@ def test_cli_toyfaces_builds_and_prints_the_folder(tmp_path, capsys):
     assert main(["data", "toyfaces", "--n", "8", "--resolution", "8", "--out", str(out), "--workers", "1"]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert open_dataset(out).resolutions == [4, 8]
+
+
+def test_cli_toyfaces_detail(tmp_path, capsys):
+    out = tmp_path / "tf"
+    assert main(["data", "toyfaces", "--n", "4", "--resolution", "8", "--out", str(out), "--workers", "1",
+                 "--detail"]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert cache.read_manifest(out)["detail"] is True
 
 
 @pytest.mark.parametrize(

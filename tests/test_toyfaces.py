@@ -152,3 +152,66 @@ def test_coarse_attributes_change_the_8px_image_much_more_than_fine_ones():
     # texture and small features hardly reach 8 px at all
     for name in ("freckles", "eye_color", "smile", "eye_open", "eye_size", "brows", "glasses"):
         assert effect[name] < 0.1 * np.mean(coarse), (name, effect)
+
+
+# ----------------------------------------------------------------------------------------------
+# Stochastic detail: what the noise inputs have to model
+
+
+def _plain_face(**values):
+    """Attributes at the centre of their ranges (head centred, upright, facing the viewer), with `values`."""
+    a = ((tf.ATTRIBUTE_LOW + tf.ATTRIBUTE_HIGH) / 2).astype(np.float32)
+    a[tf.attribute_index("hair_part")] = 1.0
+    for name, v in {"bangs": 0.0, "glasses": 0.0, "freckles": 0.0, **values}.items():
+        a[tf.attribute_index(name)] = v
+    return a
+
+
+def test_detail_is_off_by_default_and_a_seed_fixes_it():
+    img, attrs = tf.render_seed(3, 64)
+    np.testing.assert_array_equal(img, tf.render(attrs, 64, detail=None))
+    d0, attrs_d = tf.render_seed(3, 64, detail=True)
+    np.testing.assert_array_equal(attrs_d, attrs)  # the attributes do not depend on the detail
+    np.testing.assert_array_equal(d0, tf.render(attrs, 64, detail=3))  # a face's detail seed is its number
+    np.testing.assert_array_equal(tf.render(attrs, 64, detail=11), tf.render(attrs, 64, detail=11))
+    assert not np.array_equal(d0, img)
+    assert not np.array_equal(tf.render(attrs, 64, detail=11), tf.render(attrs, 64, detail=12))
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
+def test_detail_must_be_a_non_negative_integer(bad):
+    with pytest.raises(ValueError, match="detail must be None or a non-negative integer"):
+        tf.render(_plain_face(), 32, detail=bad)
+
+
+def test_detail_changes_the_hair_and_leaves_the_features_alone():
+    """Same attributes, eight detail seeds: the eyes, nose and mouth never move; the hair varies."""
+    size = 128
+    faces = np.stack([tf.render(_plain_face(), size, detail=s).astype(float) for s in range(8)])
+    std = faces.std(0).mean(2)
+    # the middle of the face: eyes (y about 0.48 of the image) down to the mouth (about 0.64)
+    features = std[int(0.42 * size) : int(0.70 * size), int(0.36 * size) : int(0.64 * size)]
+    assert features.max() == 0
+    # the crown of the head, hair only (the hair outline reaches y = 0.47 - 0.31 * 1.07 = 0.14 of the image)
+    crown = std[int(0.17 * size) : int(0.26 * size), int(0.35 * size) : int(0.65 * size)]
+    assert crown.mean() > 1.5 and (crown > 0).mean() > 0.4, (crown.mean(), (crown > 0).mean())
+    # the backdrop's corners hold nothing random
+    assert std[: size // 8, : size // 8].max() == 0 and std[: size // 8, -size // 8 :].max() == 0
+
+
+def test_detail_places_the_freckles_at_random_but_keeps_their_number():
+    a = _plain_face(freckles=1.0)
+    plain, one, two = tf.render(a, 128), tf.render(a, 128, detail=1), tf.render(a, 128, detail=2)
+    cheeks = slice(int(0.50 * 128), int(0.60 * 128)), slice(int(0.30 * 128), int(0.70 * 128))
+    assert not np.array_equal(one[cheeks], two[cheeks]) and not np.array_equal(one[cheeks], plain[cheeks])
+    # the same number of spots: about as much of the cheeks darkened in each (overlaps aside)
+    dark = [(img[cheeks].astype(int).sum(2) < plain[cheeks].astype(int).sum(2).max() - 40).mean()
+            for img in (plain, one, two)]
+    assert min(dark) > 0 and max(dark) < 2.5 * min(dark), dark
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_detail_keeps_exact_mirror_symmetry(seed):
+    attrs = tf.sample_attributes(seed)
+    img = tf.render(attrs, 64, detail=seed + 100)
+    np.testing.assert_array_equal(img[:, ::-1], tf.render(tf.mirror_attributes(attrs), 64, detail=seed + 100))

@@ -371,3 +371,18 @@ def test_torchrun_two_processes_through_the_cli(toy_data, tmp_path):
     assert r.stdout.count("done at kimg") == 1  # only rank 0 speaks and writes
     snaps = list_snapshots(run)
     assert len(snaps) == 1 and load_snapshot(snaps[0])["progress"]["nimg"] >= 100
+
+
+def test_train_data_toyfaces_detail_opens_the_detail_cache(tmp_path, monkeypatch):
+    """`--data toyfaces-detail` trains on the faces with stochastic detail, in a cache of their own."""
+    from argparse import Namespace
+    from types import SimpleNamespace
+
+    from stylegan_edu.train.cli import _open_data
+
+    monkeypatch.setenv("STYLEGAN_EDU_CACHE", str(tmp_path))
+    one = SimpleNamespace(enabled=False, is_main=True)
+    for name, folder in (("toyfaces-detail", "toyfaces-detail-n6-r8"), ("toyfaces", "toyfaces-n6-r8")):
+        ds = _open_data(Namespace(data=name, toyfaces_n=6, no_progress=True), 8, one)
+        assert ds.folder == tmp_path / folder
+        assert ds.manifest["detail"] is (name == "toyfaces-detail")

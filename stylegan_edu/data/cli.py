@@ -30,6 +30,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", type=Path, help="dataset folder (default: data/cache/toyfaces-nN-rRES, or under "
                    "$STYLEGAN_EDU_CACHE)")  # fmt: skip
     p.add_argument("--workers", type=positive_int(), default=2, help="processes drawing faces (default 2)")
+    p.add_argument("--detail", action="store_true",
+                   help="draw each face with stochastic detail (hair strands, stray hairs, freckle positions) "
+                        "that no attribute controls; default folder data/cache/toyfaces-detail-nN-rRES; train "
+                        "on it with --data toyfaces-detail")
     p.set_defaults(func=_toyfaces)
 
     p = sub.add_parser(
@@ -77,7 +81,8 @@ def _toyfaces(args) -> int:
     from stylegan_edu.data.generate import build_toyfaces
 
     try:
-        folder = build_toyfaces(args.n, args.resolution, args.out, workers=args.workers, progress=True)
+        folder = build_toyfaces(args.n, args.resolution, args.out, workers=args.workers, progress=True,
+                                detail=args.detail)
     except DataError as e:
         raise _usage(e) from None
     print(folder)

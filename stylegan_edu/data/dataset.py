@@ -125,7 +125,10 @@ def load_toyfaces(
     cache_dir: Path | str | None = None,
     workers: int = 2,
     progress: bool = True,
+    detail: bool = False,
 ) -> CachedDataset:
-    """ToyFaces 0..n-1 at `resolution` and below, built into `cache_dir` once and reused after."""
-    folder = build_toyfaces(n, resolution, toyfaces_folder(n, resolution, cache_dir), workers, progress)
+    """ToyFaces 0..n-1 at `resolution` and below, built into `cache_dir` once and reused after
+    (`detail`: each face with its stochastic detail, in a cache of its own)."""
+    folder = build_toyfaces(n, resolution, toyfaces_folder(n, resolution, cache_dir, detail), workers, progress,
+                            detail)
     return CachedDataset(folder)

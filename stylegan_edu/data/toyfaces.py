@@ -12,6 +12,12 @@ box-downsampled, which anti-aliases the edges.
 Mirroring: the renderer draws every face with its hair parted on the right and obtains the other
 parting as the exact mirror image of its twin. So `mirror(render(a)) == render(mirror_attributes(a))`
 holds bit for bit, which is what mirror augmentation assumes.
+
+Stochastic detail (`detail=`, off by default): the attributes fix everything about a face, so
+without it the images hold nothing random for StyleGAN's noise inputs to model. With a detail seed,
+what the paper gives to noise is drawn from a second random stream that no attribute controls: the
+placement of hair strands, of stray hairs at the hair's edge and of the freckles, and the phase of
+the fringe's zigzag. Two faces with the same attributes and different detail seeds differ only there.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from PIL import Image, ImageDraw
 
 # Bump whenever a change alters any pixel or attribute: caches built by another version are rebuilt.
 RENDERER_VERSION = 1
+DETAIL_STREAM = 0x5D  # mixed into a face's seed for its detail stream, which the attribute stream never sees
 NATIVE_SIZE = 128  # the largest (and default) output size
 MIN_CANVAS = 256  # small outputs are still drawn on at least this many pixels
 
@@ -99,22 +106,31 @@ def mirror_attributes(attrs):
     return attrs * torch.as_tensor(MIRROR_SIGNS, dtype=attrs.dtype, device=attrs.device)
 
 
-def render_seed(seed: int, size: int = NATIVE_SIZE) -> tuple[np.ndarray, np.ndarray]:
-    """(uint8 image HxWx3, float32 attributes) of ToyFace number `seed`."""
+def render_seed(seed: int, size: int = NATIVE_SIZE, detail: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 image HxWx3, float32 attributes) of ToyFace number `seed` (`detail`: with its own
+    stochastic detail, whose seed is the face's number too)."""
     attrs = sample_attributes(seed)
-    return render(attrs, size), attrs
+    return render(attrs, size, detail=seed if detail else None), attrs
 
 
-def render(attrs, size: int = NATIVE_SIZE, supersample: int = 4) -> np.ndarray:
-    """Draw the face described by `attrs` as a uint8 array of shape (size, size, 3)."""
+def render(attrs, size: int = NATIVE_SIZE, supersample: int = 4, detail: int | None = None) -> np.ndarray:
+    """Draw the face described by `attrs` as a uint8 array of shape (size, size, 3).
+
+    `detail`: None draws the face without stochastic detail; a non-negative integer seeds it (hair
+    strands, stray hairs, freckle positions, the fringe's zigzag; see the module's docstring)."""
     a = np.asarray(attrs, dtype=np.float32)
     if a.shape != (len(ATTRIBUTES),):
         raise ValueError(f"expected {len(ATTRIBUTES)} attributes, got shape {a.shape}")
     if not 4 <= size <= NATIVE_SIZE or size & (size - 1):
         raise ValueError(f"size must be a power of two from 4 to {NATIVE_SIZE}, got {size}")
+    rng = None
+    if detail is not None:
+        if isinstance(detail, bool) or not isinstance(detail, (int, np.integer)) or detail < 0:
+            raise ValueError(f"detail must be None or a non-negative integer seed, got {detail!r}")
+        rng = np.random.default_rng([int(detail), DETAIL_STREAM])
     if a[_I["hair_part"]] < 0:  # drawn as the mirror of the right-parted twin: exact mirror symmetry
-        return np.ascontiguousarray(_render_right_parted(a * MIRROR_SIGNS, size, supersample)[:, ::-1])
-    return _render_right_parted(a, size, supersample)
+        return np.ascontiguousarray(_render_right_parted(a * MIRROR_SIGNS, size, supersample, rng)[:, ::-1])
+    return _render_right_parted(a, size, supersample, rng)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -212,7 +228,7 @@ def _pixel_centres(size, canvas):
     return _const((np.arange(size) + 0.5) / size * canvas)
 
 
-def _render_right_parted(a, size, supersample):
+def _render_right_parted(a, size, supersample, rng=None):
     g = dict(zip(ATTRIBUTE_NAMES, a.tolist()))
     canvas = max(size * supersample, MIN_CANVAS)
     factor = canvas // size
@@ -315,10 +331,12 @@ def _render_right_parted(a, size, supersample):
     head = _xy(W * _HEAD_COS * _HEAD_JAW, _HEAD_SIN)
     flat["head"] = silhouette(head)
 
-    # --- freckles: a fixed pattern across nose and cheeks, the first k of them
+    # --- freckles: a fixed pattern across nose and cheeks, the first k of them (with detail: k
+    # spots placed at random over the same area)
     k = int(round(g["freckles"] * len(_FRECKLES)))
     if k:
-        on_face["freckles"] = _FRECKLES[:k] * [W / 0.74, 1.0]
+        spots = _FRECKLES[:k] if rng is None else rng.uniform(*_FRECKLE_AREA, size=(k, 2))
+        on_face["freckles"] = spots * [W / 0.74, 1.0]
 
     # --- eyes
     ey = 0.04
@@ -375,13 +393,18 @@ def _render_right_parted(a, size, supersample):
     flat["hair outer"] = _arc(0.0, 0.0, 1.07 * W, 1.07, math.pi - 0.12, 2 * math.pi + 0.12, 40)
     hx = np.linspace(0.97 * W, -0.97 * W, 41)  # right temple -> left temple
     if g["bangs"] > 0.5:
-        zig = 0.035 * np.abs(np.sin(hx * 26))
+        zig = 0.035 * np.abs(np.sin(hx * 26 + (0.0 if rng is None else rng.uniform(0, math.pi))))
         hy = -0.3 + 0.22 * (hx / W) ** 4 + 0.06 * (hx - part) / W + zig
     else:
         hy = -0.58 + 0.5 * (hx / W) ** 4 + 0.12 * np.clip(part - hx, 0, None) / W
         hy -= 0.2 * np.exp(-(((hx - part) / 0.09) ** 2))  # the parting
     hy[0], hy[-1] = 0.12, 0.12  # sideburns
     on_face["hairline"] = _xy(hx, hy)
+
+    # --- stochastic detail: hair strands, stray hairs (flat, like the hair they lie on)
+    strands = _hair_strands(rng, W, part, bottom, st) if rng is not None else {}
+    for key, (pts, _, _) in strands.items():
+        flat[key] = pts
 
     # --- glasses: two rings and a bridge, a little in front of the face
     glasses = g["glasses"] > 0.5
@@ -402,8 +425,22 @@ def _render_right_parted(a, size, supersample):
     img = Image.new("RGB", (canvas, canvas), _rgb(bg))
     d = ImageDraw.Draw(img)
 
+    def draw_strands(kind, k, clip=None):
+        """Paint the strands of one kind, shaded k times the hair colour, clipped to a hair polygon."""
+        layer = img.copy() if clip is not None else img
+        dl = ImageDraw.Draw(layer)
+        for key, (_, shade, w) in strands.items():
+            if key[0] == kind:
+                dl.line(flat[key], fill=_rgb(hair, k * shade), width=width(w), joint="curve")
+        if clip is not None:
+            mask = Image.new("L", img.size, 0)
+            ImageDraw.Draw(mask).polygon(clip, fill=255)
+            img.paste(layer, (0, 0), mask)
+
     d.polygon(body(shoulders), fill=_rgb(shirt))
     d.polygon(flat["back hair"], fill=_rgb(hair, 0.85))
+    if strands:
+        draw_strands("back strand", 0.85, flat["back hair"])
     d.polygon(body(neck), fill=dark_skin)
     d.polygon(body(collar), fill=_rgb(dark_skin, 0.92))
     for pts, z in ears:
@@ -435,6 +472,9 @@ def _render_right_parted(a, size, supersample):
     d.line(on_face["mouth"], fill=_rgb(lips, 0.5), width=width(0.018))
 
     d.polygon(flat["hair outer"] + on_face["hairline"], fill=_rgb(hair))
+    if strands:
+        draw_strands("strand", 1.0, flat["hair outer"] + on_face["hairline"])
+        draw_strands("stray", 1.0)
 
     if glasses:
         frame = (30, 30, 38)
@@ -467,5 +507,45 @@ def _render_right_parted(a, size, supersample):
     return out
 
 
+def _hair_strands(rng, W, part, bottom, st):
+    """{(kind, i): (points in face coordinates, shade, width)}: the random strands of one face.
+
+    "strand": short arcs along the skull on the front hair, combed away from the parting;
+    "back strand": falling strands on the long hair behind the head; "stray": a few hairs
+    sticking out of the hair's outline into the backdrop. Shades below 1 are darker strands,
+    above 1 highlights."""
+    out = {}
+    rx, ry = 1.07 * W, 1.07
+    t_part = 2 * math.pi - math.acos(part / rx)  # the parting's angle on the skull
+    for i in range(36):
+        t = rng.uniform(math.pi - 0.1, 2 * math.pi + 0.1)
+        rho = rng.uniform(0.55, 1.02)
+        sweep = rng.uniform(0.25, 0.5) / rho * (1 if t > t_part else -1)  # arc length 0.25-0.5
+        ts = t + sweep * _STRAND_U
+        r = rho + rng.uniform(-0.04, 0.04) * _STRAND_U
+        out["strand", i] = (_xy(r * rx * np.cos(ts), r * ry * np.sin(ts)), _strand_shade(rng), 0.022)
+    for i in range(30):
+        x0 = rng.uniform(-1.15 * W, 1.15 * W)
+        y0 = rng.uniform(-0.6, bottom - 0.2)
+        length, slant = rng.uniform(0.3, 0.7), rng.uniform(-0.12, 0.12)
+        ys = y0 + length * _STRAND_U
+        xs = x0 + slant * length * _STRAND_U**2 - 0.25 * st  # the back hair's shift when turning
+        out["back strand", i] = (_xy(xs, ys), _strand_shade(rng), 0.022)
+    for i in range(int(rng.integers(2, 7))):
+        t = rng.uniform(math.pi + 0.25, 2 * math.pi - 0.25)
+        ts = t + rng.uniform(-0.25, 0.25) * _STRAND_U
+        r = 1.0 + rng.uniform(0.08, 0.16) * _STRAND_U
+        out["stray", i] = (_xy(r * rx * np.cos(ts), r * ry * np.sin(ts)), rng.uniform(0.8, 1.1), 0.015)
+    return out
+
+
+def _strand_shade(rng):
+    """Half the strands darker than the hair, half lighter."""
+    return rng.uniform(0.66, 0.86) if rng.uniform() < 0.5 else rng.uniform(1.12, 1.3)
+
+
+_STRAND_U = _const(np.linspace(0, 1, 5))  # 5 points along a strand
+
 # fixed freckle positions on nose and cheeks (face coordinates of a W = 0.74 head)
-_FRECKLES = np.random.default_rng(1234).uniform([-0.45, 0.12], [0.45, 0.36], size=(40, 2))
+_FRECKLE_AREA = ([-0.45, 0.12], [0.45, 0.36])
+_FRECKLES = np.random.default_rng(1234).uniform(*_FRECKLE_AREA, size=(40, 2))

@@ -42,7 +42,8 @@ def add_parser(subparsers) -> None:
                    help="also measure fid/kid/pr/attrs between two disjoint sets of --num real images (the best "
                         "any generator can score with that many samples); printed as real_floor")
     p.add_argument("--data", default="toyfaces", metavar="DATA",
-                   help="real images for fid/kid/pr/attrs: toyfaces (default), a prepared dataset folder, or a "
+                   help="real images for fid/kid/pr/attrs: toyfaces (default), toyfaces-detail (ToyFaces with "
+                        "stochastic detail, for a model trained on them), a prepared dataset folder, or a "
                         "folder of .jpg/.png/.webp files read as they are (cropped and resized as `prepare` does)")
     p.add_argument("--workers", type=number(0, integer=True), default=None,
                    help="processes decoding a --data folder of image files (default: one per CPU core, at most 8; "
@@ -70,11 +71,12 @@ def _run(args) -> int:
     if any(m in REAL_METRICS for m in names):
         from stylegan_edu.data import DataError, load_toyfaces, open_dataset, open_image_files
         from stylegan_edu.data.cache import MANIFEST
+        from stylegan_edu.data.generate import DATA_NAMES
         try:
-            if args.data == "toyfaces":
+            if args.data in DATA_NAMES:
                 dataset = load_toyfaces(n=max(args.num * (2 if args.real_floor else 1), 30_000),
                                         resolution=G.cfg.resolution,
-                                        progress=not args.no_progress)
+                                        progress=not args.no_progress, detail=DATA_NAMES[args.data])
             elif (Path(args.data) / MANIFEST).exists():  # a prepared cache (open_dataset checks it is complete)
                 dataset = open_dataset(args.data)
             else:

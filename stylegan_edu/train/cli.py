@@ -22,7 +22,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--config", default="toy-64", metavar="NAME",
                    help=f"training preset ({', '.join(TRAIN_CONFIGS)}); it names the model too")
     p.add_argument("--data", default="toyfaces", metavar="DATA",
-                   help="'toyfaces' (built into the cache on first use) or a dataset folder made by "
+                   help="'toyfaces' (built into the cache on first use), 'toyfaces-detail' (the same faces with "
+                        "stochastic detail for the noise inputs to model) or a dataset folder made by "
                         "`stylegan-edu data prepare`")
     p.add_argument("--toyfaces-n", type=positive_int(), default=30000, metavar="N",
                    help="ToyFaces images (default 30000)")
@@ -64,13 +65,14 @@ def add_parser(subparsers) -> None:
 def _open_data(args, resolution: int, dist_info):
     from stylegan_edu.errors import UsageError
     from stylegan_edu.data import DataError, load_toyfaces, open_dataset
+    from stylegan_edu.data.generate import DATA_NAMES
 
     try:
-        if args.data == "toyfaces":
+        if args.data in DATA_NAMES:
             if dist_info.enabled and not dist_info.is_main:  # let rank 0 build the cache first
                 torch.distributed.barrier()
             ds = load_toyfaces(n=args.toyfaces_n, resolution=resolution,
-                               progress=dist_info.is_main and not args.no_progress)
+                               progress=dist_info.is_main and not args.no_progress, detail=DATA_NAMES[args.data])
             if dist_info.enabled and dist_info.is_main:
                 torch.distributed.barrier()
             return ds
