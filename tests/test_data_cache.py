@@ -328,6 +328,10 @@ def test_cli_grid_writes_a_png(tmp_path, capsys):
     assert main(["data", "grid", "--seeds", "0-3", "--size", "32", "--out", str(out)]) == 0
     with Image.open(out) as im:
         assert im.format == "PNG" and im.width >= 2 * 32 and im.height > 2 * 32
+    detailed = tmp_path / "detail.png"
+    assert main(["data", "grid", "--seeds", "0-3", "--size", "32", "--out", str(detailed), "--detail"]) == 0
+    with Image.open(out) as im, Image.open(detailed) as im_d:
+        assert im_d.size == im.size and np.asarray(im_d).tolist() != np.asarray(im).tolist()
 
 
 def test_cli_error_in_a_subprocess(tmp_path):

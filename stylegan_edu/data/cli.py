@@ -48,6 +48,7 @@ def add_parser(subparsers) -> None:
                    help="face size in pixels, a power of two 4..128 (default 128)")
     p.add_argument("--columns", type=positive_int(), help="faces per row (default: a square grid)")
     p.add_argument("--no-captions", dest="captions", action="store_false", help="faces only")
+    p.add_argument("--detail", action="store_true", help="draw the faces with their stochastic detail")
     p.set_defaults(func=_grid)
 
     p = sub.add_parser(
@@ -105,7 +106,7 @@ def _grid(args) -> int:
         raise _usage(ValueError(f"--out must be a .png file, got {args.out}"))
     if args.out.parent and not args.out.parent.is_dir():
         raise _usage(ValueError(f"folder {args.out.parent} does not exist"))
-    toyfaces_grid(seeds, args.size, args.columns, args.captions).save(args.out, optimize=True)
+    toyfaces_grid(seeds, args.size, args.columns, args.captions, args.detail).save(args.out, optimize=True)
     print(args.out)
     return 0
 

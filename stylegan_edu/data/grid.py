@@ -44,8 +44,10 @@ def caption(attrs: np.ndarray, fits=lambda line: len(line) <= 28) -> list[str]:
     return lines
 
 
-def toyfaces_grid(seeds, size: int = 128, columns: int | None = None, captions: bool = True) -> Image.Image:
-    """ToyFaces `seeds` in a grid (row by row), each with a caption of its attributes if asked."""
+def toyfaces_grid(seeds, size: int = 128, columns: int | None = None, captions: bool = True,
+                  detail: bool = False) -> Image.Image:
+    """ToyFaces `seeds` in a grid (row by row), each with a caption of its attributes if asked (`detail`:
+    drawn with their stochastic detail, as in a `--detail` cache)."""
     seeds = list(seeds)
     columns = columns or math.ceil(math.sqrt(len(seeds)))
     rows = math.ceil(len(seeds) / columns)
@@ -57,7 +59,7 @@ def toyfaces_grid(seeds, size: int = 128, columns: int | None = None, captions: 
     cap_h = 0
     caps = []
     for s in seeds:
-        img, attrs = toyfaces.render_seed(s, size)
+        img, attrs = toyfaces.render_seed(s, size, detail)
         lines = [f"seed {s}"] + caption(attrs, fits) if captions else []
         caps.append((img, lines))
         cap_h = max(cap_h, 12 * len(lines) + (4 if lines else 0))
