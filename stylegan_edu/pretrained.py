@@ -22,7 +22,7 @@ from stylegan_edu.generator import Generator
 
 FORMAT = "stylegan-edu-generator"
 VERSION = 1
-SHIPPED = ("toyfaces-64",)
+SHIPPED = ("toyfaces-64", "toyfaces-64-detail")
 FFHQ_FILE = "karras2019stylegan-ffhq-1024x1024.pt"  # what `stylegan-edu convert` names the converted FFHQ model
 
 

@@ -97,3 +97,19 @@ def test_coarse_styles_carry_the_8px_layout(G):
     pairs = [(r, c) for r in range(len(ROWS)) for c in range(len(COLS))]
     assert sum(d(coarse[1 + r, 1 + c], b[c]) for r, c in pairs) < sum(d(coarse[1 + r, 1 + c], a[r]) for r, c in pairs)
     assert sum(d(fine[1 + r, 1 + c], a[r]) for r, c in pairs) < sum(d(fine[1 + r, 1 + c], b[c]) for r, c in pairs)
+
+
+def test_detail_model_puts_its_noise_where_the_data_has_random_detail(G):
+    """toyfaces-64-detail learned from ToyFaces with stochastic detail: its noise varies the picture where the data
+    varies with the attributes fixed (the hair, its outline), far more than the main model's noise does."""
+    from stylegan_edu.noise_maps import detail_map, map_agreement, noise_map
+
+    G_detail = pretrained.load("toyfaces-64-detail")
+    assert G_detail.cfg == G.cfg  # the same network, other data
+    target = detail_map(64, seeds=range(28000, 28060), draws=4)
+    plain = map_agreement(noise_map(G, seeds=range(16), draws=8), target)
+    detail = map_agreement(noise_map(G_detail, seeds=range(16), draws=8), target)
+    assert detail > 0.5 and detail > plain + 0.2, (detail, plain)
+    fine = [1.0 if i in G.cfg.level_layers("fine") else 0.0 for i in range(G.num_layers)]
+    # the 64 px noise is at work (the main model switched it almost off; lesson 05)
+    assert noise_map(G_detail, seeds=range(8), draws=6, noise_strength=fine).mean() > 0.003

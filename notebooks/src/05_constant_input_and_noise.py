@@ -162,11 +162,90 @@ plt.show()
 # background do not change. That is the paper's point in figure 4: noise decides exactly where edges and small
 # details fall, not who the person is.
 #
-# One thing is different from the paper's photographs: ToyFaces draws nothing at random. Every pixel of a ToyFace
-# follows from its attribute vector (`render(attrs)` in `stylegan_edu/data/toyfaces.py`; even the freckles are
-# the first few of one fixed set of spots), so the data holds no detail that only noise could explain, and a
-# generator could draw every ToyFace without noise. What noise does in this model is variation the network keeps
-# for itself, and it sits where the model draws least well: the eyes and brows.
+# One thing is different from the paper's photographs: the ToyFaces this model learned from draw nothing at
+# random. Every pixel of such a face follows from its attribute vector (`render(attrs)` in
+# `stylegan_edu/data/toyfaces.py`; even the freckles are the first few of one fixed set of spots), so the data
+# holds no detail that only noise could explain, and a generator could draw every one of them without noise.
+# What noise does in this model is variation the network keeps for itself, and it sits where the model draws
+# least well: the eyes and brows.
+#
+# ### When the data has random detail
+#
+# ToyFaces can also be drawn *with* stochastic detail (`render(attrs, detail=seed)`, data/README.md): the hair
+# gets strands, a few stray hairs stick out of its outline, and the freckles land in random places, all from a
+# second random stream that no attribute controls. Two faces with the same attributes then differ exactly where
+# two photographs of one person differ. The course ships a second generator, `toyfaces-64-detail`: the same
+# network, trained from scratch by the same `toy-64` preset on such faces (280 kimg; its card is
+# data/pretrained/TOYFACES_64_DETAIL_CARD.md). Here is the same experiment on it, with the same z:
+
+# %%
+G_detail = pretrained.load("toyfaces-64-detail")
+torch.manual_seed(1)
+with torch.no_grad():
+    draws_d = G_detail(z.repeat(64, 1), truncation_psi=0.7, noise_mode="random")
+std_map_d = draws_d.std(dim=0).mean(dim=0)
+difference_d = (draws_d[0] - draws_d[1]).abs().mean(dim=0)
+fig, axes = plt.subplots(1, 4, figsize=(12, 3.3))
+axes[0].imshow(as_picture(draws_d[0]))
+axes[0].set_title("noise draw 1")
+axes[1].imshow(as_picture(draws_d[1]))
+axes[1].set_title("noise draw 2")
+axes[2].imshow((gain * difference_d / 2).clamp(0, 1), cmap="gray")
+axes[2].set_title(f"|draw 1 - draw 2| x {gain}")
+axes[3].imshow(std_map_d, cmap="magma")
+axes[3].set_title("std over 64 noise draws")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+print(f"per-pixel std over the draws: mean {std_map_d.mean():.3f}, largest {std_map_d.max():.2f}")
+
+# %% [markdown]
+# Here noise moves something else. The amplified difference is brightest along the outer edge of the hair,
+# which shifts by about a pixel from draw to draw, the way the end of a strand or a stray hair would, with a
+# fainter speckle over the hair and the face and a little around the eyes and mouth; the backdrop stays still.
+# The mean std is the same as for the first model (0.013), but its largest value (0.22) sits on the hair's
+# edge, where the first model's (0.38) sat on the eyes.
+
+# %% [markdown]
+# One face can mislead, so average over many: for 100 ToyFaces, the per-pixel std over 8 detail seeds with the
+# attributes fixed (where the *data* varies at random), and for 16 faces of each model, the per-pixel std over 8
+# noise draws with w fixed (where the *model* varies). `map_agreement` is the correlation of two such maps: 1
+# when they are bright in the same places in the same proportions, 0 when they have nothing to do with each
+# other.
+
+# %%
+from stylegan_edu.noise_maps import detail_map, map_agreement, noise_map
+
+average_maps = {
+    "data: detail seeds": detail_map(64, seeds=range(28000, 28100), draws=8),
+    "toyfaces-64: noise": noise_map(G, seeds=range(16), draws=8),
+    "toyfaces-64-detail: noise": noise_map(G_detail, seeds=range(16), draws=8),
+}
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.3))
+for ax, (name, m) in zip(axes, average_maps.items()):
+    ax.imshow(m, cmap="magma")  # each on its own scale
+    ax.set_title(name, fontsize=9)
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+target = average_maps["data: detail seeds"]
+for name in ("toyfaces-64: noise", "toyfaces-64-detail: noise"):
+    m = average_maps[name]
+    print(f"{name:>26}: mean {m.mean():.4f}, agreement with the data's map {map_agreement(m, target):.2f}")
+
+# %% [markdown]
+# The data's map (left) is brightest on the crown, where the strands lie on most faces, and thins out down the
+# sides where long hair falls; the faint patch in the middle is the freckles. The first model's noise (middle)
+# sits in a band across the eyes and hardly touches the hair: agreement 0.34. The detail model's (right)
+# follows the outlines of hair and head and spreads over the hair: agreement 0.64. Same network, same
+# preset, other data: a model spends its noise where its data is random when the data has randomness to
+# offer. It does not yet draw the strands themselves, the thin lighter and darker lines of the data; after
+# 280 kimg its hair shows only a faint texture, and most of its noise goes into moving edges.
+
+# %%
+assert map_agreement(average_maps["toyfaces-64-detail: noise"], target) > map_agreement(
+    average_maps["toyfaces-64: noise"], target)  # what the text above says
 
 # %% [markdown]
 # ## 5 · Noise at coarse versus fine layers (the paper's figure 5)
