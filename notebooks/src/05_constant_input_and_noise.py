@@ -141,19 +141,27 @@ def as_picture(x):  # [3, H, W] in [-1, 1] -> [H, W, 3] in [0, 1] for imshow
     return ((x.clamp(-1, 1) + 1) / 2).permute(1, 2, 0).numpy()
 
 
-gain = 10
-difference = (draws[0] - draws[1]).abs().mean(dim=0)  # per pixel, averaged over RGB
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.3))
-axes[0].imshow(as_picture(draws[0]))
-axes[0].set_title("noise draw 1")
-axes[1].imshow(as_picture(draws[1]))
-axes[1].set_title("noise draw 2")
-axes[2].imshow((gain * difference / 2).clamp(0, 1), cmap="gray")
-axes[2].set_title(f"|draw 1 - draw 2| x {gain}")
-for ax in axes:
-    ax.axis("off")
-plt.tight_layout()
-plt.show()
+def show_two_draws(draws, gain=10, std_map=None):
+    """Two noise draws, their difference amplified `gain` times, and (if given) the std map beside them."""
+    difference = (draws[0] - draws[1]).abs().mean(dim=0)  # per pixel, averaged over RGB
+    panels = 3 if std_map is None else 4
+    fig, axes = plt.subplots(1, panels, figsize=(3 * panels, 3.3))
+    axes[0].imshow(as_picture(draws[0]))
+    axes[0].set_title("noise draw 1")
+    axes[1].imshow(as_picture(draws[1]))
+    axes[1].set_title("noise draw 2")
+    axes[2].imshow((gain * difference / 2).clamp(0, 1), cmap="gray")
+    axes[2].set_title(f"|draw 1 - draw 2| x {gain}")
+    if std_map is not None:
+        axes[3].imshow(std_map, cmap="magma")
+        axes[3].set_title(f"std over {len(draws)} noise draws")
+    for ax in axes:
+        ax.axis("off")
+    plt.tight_layout()
+    plt.show()
+
+
+show_two_draws(draws)
 
 # %% [markdown]
 # The two draws show the same person with the same hair; only the marks around the eyes differ to the eye.
@@ -184,20 +192,7 @@ torch.manual_seed(1)
 with torch.no_grad():
     draws_d = G_detail(z.repeat(64, 1), truncation_psi=0.7, noise_mode="random")
 std_map_d = draws_d.std(dim=0).mean(dim=0)
-difference_d = (draws_d[0] - draws_d[1]).abs().mean(dim=0)
-fig, axes = plt.subplots(1, 4, figsize=(12, 3.3))
-axes[0].imshow(as_picture(draws_d[0]))
-axes[0].set_title("noise draw 1")
-axes[1].imshow(as_picture(draws_d[1]))
-axes[1].set_title("noise draw 2")
-axes[2].imshow((gain * difference_d / 2).clamp(0, 1), cmap="gray")
-axes[2].set_title(f"|draw 1 - draw 2| x {gain}")
-axes[3].imshow(std_map_d, cmap="magma")
-axes[3].set_title("std over 64 noise draws")
-for ax in axes:
-    ax.axis("off")
-plt.tight_layout()
-plt.show()
+show_two_draws(draws_d, std_map=std_map_d)
 print(f"per-pixel std over the draws: mean {std_map_d.mean():.3f}, largest {std_map_d.max():.2f}")
 
 # %% [markdown]
