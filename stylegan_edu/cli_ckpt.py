@@ -9,7 +9,8 @@ import sys
 # stylegan_edu.compiled.MODES, spelt out so that building the parsers (and --help) does not import torch
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
 AMP_MODES = ("none", "bf16")  # stylegan_edu.amp_generator.AMP_MODES, spelt out for the same reason
-CKPT_HELP = "a training snapshot, an exported generator, or a shipped name (toyfaces-64)"
+SHIPPED_NAMES = ("toyfaces-64", "toyfaces-64-detail")  # stylegan_edu.pretrained.SHIPPED, spelt out likewise
+CKPT_HELP = f"a training snapshot, an exported generator, or a shipped name ({', '.join(SHIPPED_NAMES)})"
 
 
 def add_ckpt_arguments(p) -> None:

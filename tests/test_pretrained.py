@@ -44,6 +44,13 @@ def test_unknown_or_missing_model_is_a_clear_error(tmp_path, monkeypatch):
         pretrained.load("toyfaces-64")
 
 
+def test_the_ckpt_help_names_every_shipped_model():
+    from stylegan_edu import cli_ckpt
+
+    assert cli_ckpt.SHIPPED_NAMES == pretrained.SHIPPED
+    assert all(name in cli_ckpt.CKPT_HELP for name in pretrained.SHIPPED)
+
+
 def test_faces_are_close_to_toyfaces_by_the_toy_fid(G):
     """fid_toy against real ToyFaces: the shipped model is far closer than the same network untrained."""
     reals = load_toyfaces(n=2000, resolution=64, progress=False)
