@@ -454,6 +454,10 @@ check_assembled_training_step(train_step)
 # and step 3 is the first at 16 px, with fresh Adam optimisers for the new resolution.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (the second decimals move from one CPU to another, Intel against AMD included: the matrix products run
+# in kernels the maths library picks by processor, and GAN steps grow last-bit differences. The check
+# above compared your step with the library's on this machine.)
 print(" step   res  alpha  loss_D  loss_G      r1")
 for k, st in enumerate(reference_steps()):
     r1 = f"{st['r1']:8.2g}" if "r1" in st else "       -"
