@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from stylegan_edu.noise_maps import detail_map, map_agreement, noise_map
+from stylegan_edu.noise_maps import detail_map, level_strength, map_agreement, noise_map
 from stylegan_edu.pretrained import load
 
 
@@ -43,9 +43,7 @@ def main() -> None:
         maps[ckpt] = m
         row = [f"{ckpt}: noise map mean {m.mean():.4f}, agreement with the detail map {map_agreement(m, target):.3f}"]
         for level in ("coarse", "middle", "fine"):
-            layers = set(G.cfg.level_layers(level))
-            strength = [1.0 if i in layers else 0.0 for i in range(G.num_layers)]
-            ml = noise_map(G, seeds=range(args.faces), draws=args.draws, noise_strength=strength)
+            ml = noise_map(G, seeds=range(args.faces), draws=args.draws, noise_strength=level_strength(G.cfg, level))
             row.append(f"{level} alone: mean {ml.mean():.4f}, agreement {map_agreement(ml, target):.3f}")
         print("; ".join(row))
     print(f"({time.perf_counter() - t0:.0f} s)")

@@ -22,17 +22,29 @@ import torch.nn.functional as F
 from stylegan_edu.generator import z_from_seeds
 
 
-@torch.no_grad()
-def noise_map(G, seeds=range(32), draws: int = 16, truncation_psi: float = 1.0, noise_strength=1.0) -> torch.Tensor:
-    """Mean over the faces `seeds` of the per-pixel std over `draws` noise draws (w fixed per face): [H, W].
-
-    noise_strength: as for G (one number, or one per layer), e.g. to see one level's noise alone."""
+def _faces(seeds, draws: int) -> list:
+    """`seeds` as a list, after checking there are faces and enough draws for a standard deviation."""
     if draws < 2:
         raise ValueError(f"draws must be at least 2 (a standard deviation needs two), got {draws}")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds is empty")
-    z = z_from_seeds(seeds, G.cfg.latent_size, device=G.w_avg.device)
+    return seeds
+
+
+def level_strength(cfg, level: str) -> list[float]:
+    """A `noise_strength` list that keeps the noise of one level's layers ("coarse", "middle", "fine") only."""
+    layers = set(cfg.level_layers(level))
+    return [1.0 if i in layers else 0.0 for i in range(cfg.num_layers)]
+
+
+@torch.no_grad()
+def noise_map(G, seeds=range(32), draws: int = 16, truncation_psi: float = 1.0, noise_strength=1.0) -> torch.Tensor:
+    """Mean over the faces `seeds` of the per-pixel std over `draws` noise draws (w fixed per face): [H, W].
+
+    noise_strength: as for G (one number, or one per layer), e.g. `level_strength(G.cfg, "fine")` to see one
+    level's noise alone."""
+    z = z_from_seeds(_faces(seeds, draws), G.cfg.latent_size, device=G.w_avg.device)
     gen = torch.Generator().manual_seed(0)  # the same noise images for every call, whatever the device
     sizes = [G.cfg.layer_resolution(i) for i in range(G.num_layers)]
     total = None
@@ -50,11 +62,7 @@ def detail_map(resolution: int = 64, seeds=range(28000, 28200), draws: int = 8) 
     The default faces lie outside the 0..27999 that metrics and the lessons' training runs use."""
     from stylegan_edu.data import toyfaces
 
-    if draws < 2:
-        raise ValueError(f"draws must be at least 2 (a standard deviation needs two), got {draws}")
-    seeds = list(seeds)
-    if not seeds:
-        raise ValueError("seeds is empty")
+    seeds = _faces(seeds, draws)
     total = np.zeros((resolution, resolution))
     for s in seeds:
         a = toyfaces.sample_attributes(s)

@@ -5,7 +5,7 @@ import torch
 
 from stylegan_edu.configs import ModelConfig
 from stylegan_edu.generator import Generator
-from stylegan_edu.noise_maps import detail_map, map_agreement, noise_map
+from stylegan_edu.noise_maps import detail_map, level_strength, map_agreement, noise_map
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,16 @@ def test_detail_map_lies_on_the_hair_and_not_on_the_features():
     assert crown > 2 * middle and corners.max() == 0, (crown, middle, corners.max())
     with pytest.raises(ValueError, match="draws must be at least 2"):
         detail_map(8, draws=1)
+
+
+def test_level_strength_keeps_one_level():
+    from stylegan_edu.configs import get_config
+
+    cfg = get_config("toy-64")  # 10 layers: coarse 0-3, middle 4-7, fine 8-9
+    for level in ("coarse", "middle", "fine"):
+        s = level_strength(cfg, level)
+        assert len(s) == cfg.num_layers and [i for i, v in enumerate(s) if v == 1.0] == cfg.level_layers(level)
+        assert set(s) == {0.0, 1.0}
 
 
 def test_map_agreement():

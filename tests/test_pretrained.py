@@ -109,7 +109,7 @@ def test_coarse_styles_carry_the_8px_layout(G):
 def test_detail_model_puts_its_noise_where_the_data_has_random_detail(G):
     """toyfaces-64-detail learned from ToyFaces with stochastic detail: its noise varies the picture where the data
     varies with the attributes fixed (the hair, its outline), far more than the main model's noise does."""
-    from stylegan_edu.noise_maps import detail_map, map_agreement, noise_map
+    from stylegan_edu.noise_maps import detail_map, level_strength, map_agreement, noise_map
 
     G_detail = pretrained.load("toyfaces-64-detail")
     assert G_detail.cfg == G.cfg  # the same network, other data
@@ -117,6 +117,5 @@ def test_detail_model_puts_its_noise_where_the_data_has_random_detail(G):
     plain = map_agreement(noise_map(G, seeds=range(16), draws=8), target)
     detail = map_agreement(noise_map(G_detail, seeds=range(16), draws=8), target)
     assert detail > 0.5 and detail > plain + 0.2, (detail, plain)
-    fine = [1.0 if i in G.cfg.level_layers("fine") else 0.0 for i in range(G.num_layers)]
     # the 64 px noise is at work (the main model switched it almost off; lesson 05)
-    assert noise_map(G_detail, seeds=range(8), draws=6, noise_strength=fine).mean() > 0.003
+    assert noise_map(G_detail, seeds=range(8), draws=6, noise_strength=level_strength(G.cfg, "fine")).mean() > 0.003
