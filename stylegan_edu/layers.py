@@ -20,6 +20,7 @@ DEFAULT_GAIN = math.sqrt(2)  # He gain for leaky-ReLU layers
 
 
 def leaky_relu(x: torch.Tensor) -> torch.Tensor:
+    """Leaky ReLU with the slope StyleGAN uses everywhere (0.2)."""
     return F.leaky_relu(x, LRELU_SLOPE)
 
 

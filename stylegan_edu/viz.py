@@ -19,7 +19,8 @@ def image_grid(images: torch.Tensor | np.ndarray, columns: int | None = None, pa
                upscale_to: int | None = None) -> Image.Image:
     """Tile a batch into one RGB picture. Floats are taken as [-1, 1] NCHW, uint8 as NHWC.
 
-    upscale_to: nearest-neighbour enlarge each tile to this size (for low-resolution samples).
+    upscale_to: nearest-neighbour enlarge each tile by the smallest whole factor that makes it at least this
+    size (for low-resolution samples: 64 px tiles with upscale_to=96 are shown at 128 px).
     """
     arr = to_uint8(images) if isinstance(images, torch.Tensor) else np.asarray(images)
     if arr.ndim != 4 or arr.shape[-1] not in (1, 3):
@@ -27,7 +28,7 @@ def image_grid(images: torch.Tensor | np.ndarray, columns: int | None = None, pa
     if arr.shape[-1] == 1:
         arr = arr.repeat(3, axis=-1)
     if upscale_to and arr.shape[1] < upscale_to:
-        f = upscale_to // arr.shape[1]
+        f = -(-upscale_to // arr.shape[1])  # ceiling: a whole factor keeps every pixel square
         arr = arr.repeat(f, axis=1).repeat(f, axis=2)
     n, h, w, _ = arr.shape
     columns = columns or math.ceil(math.sqrt(n))

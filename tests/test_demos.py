@@ -107,6 +107,18 @@ def test_label_grid_and_the_labelled_mixing_figure(G):
     assert fig.size[0] > 4 * 34 and fig.size[1] > 3 * 34
 
 
+def test_image_grid_enlarges_by_a_whole_factor_to_at_least_upscale_to():
+    from stylegan_edu.viz import image_grid
+
+    faces = torch.rand(2, 3, 64, 64) * 2 - 1
+    # 64 px tiles asked for 96 px: doubled (a factor of 1 would leave them small), every pixel a 2x2 block
+    grid = np.asarray(image_grid(faces, columns=2, pad=0, upscale_to=96))
+    assert grid.shape == (128, 256, 3)
+    assert (grid[0::2, 0::2] == grid[1::2, 1::2]).all()
+    assert image_grid(faces, columns=2, pad=0, upscale_to=64).size == (128, 64)  # already that size
+    assert image_grid(faces[:, :, :32, :32], columns=2, pad=0, upscale_to=96).size == (192, 96)
+
+
 def test_widget_controls_say_their_ranges(G):
     box = mixing_demo(G)
     a, b, levels, span, psi, noise = box.children[0].children

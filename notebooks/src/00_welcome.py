@@ -81,7 +81,7 @@ image_grid(fakes, columns=8, upscale_to=96)
 # the model's constant noise so a seed always gives the same face.
 
 # %%
-from stylegan_edu.course.lesson00 import check_draw_faces, check_lerp_latents
+from stylegan_edu.course.lesson00 import check_draw_faces, check_lerp_latents, latent_line
 
 
 def draw_faces(G, seeds, psi):
@@ -100,7 +100,8 @@ check_draw_faces(draw_faces)
 #
 # **Exercise 2.** Faces change smoothly when the latent changes smoothly. Write `lerp_latents(z0, z1, steps)`:
 # `steps` latents evenly spaced on the straight line from `z0` to `z1`, both ends included. The cell after the
-# check walks from seed 0's face to seed 1's with the library's own interpolation.
+# check walks from seed 0's face to seed 1's with the course's own copy of this function (`latent_line`), so it
+# runs whether or not yours is written yet.
 
 # %%
 def lerp_latents(z0, z1, steps):
@@ -115,7 +116,7 @@ check_lerp_latents(lerp_latents)
 
 # %%
 z0, z1 = z_from_seeds([0, 1], G.cfg.latent_size)
-walk = torch.lerp(z0, z1, torch.linspace(0, 1, 8)[:, None])  # the same line, written with torch.lerp
+walk = latent_line(z0, z1, 8)  # the course's copy of lerp_latents: 8 latents from z0 to z1
 with torch.no_grad():
     walk_faces = G(walk, truncation_psi=0.7, noise_mode="const")
 image_grid(walk_faces, columns=8, upscale_to=96)

@@ -152,10 +152,12 @@ print("fade_in_reals = alpha * x + (1 - alpha) * up(down(x))")
 # The library's `Trainer` runs the real loop (logistic loss with R1, style mixing, EMA of G, the schedule
 # above). The cell trains for a fixed 40 seconds of wall time, whatever the CPU, and draws the EMA generator's
 # samples after each quarter; the titles say how far this machine got (kimg, resolution, α). A recent laptop
-# gets through the 8 px stage into the 16 px fade-in: the random colours calm down into soft blobs, with at
-# best a lighter patch where the face will be; faces need minutes more (lesson 11). The trainer also prints
-# the precision it chose for this CPU (bf16 only where the CPU computes it natively, fp32 otherwise). Lesson 11
-# trains longer; the shipped model trained for hours.
+# gets through the 8 px stage into the 16 px fade-in: the random colours calm down into softer blobs around a
+# darker, warmer patch in the middle where the head will be; faces need minutes more (lesson 11). The trainer
+# also prints the precision it chose (bf16 only where the CPU computes it natively, fp32 otherwise; the stored
+# output below says fp32 because this lesson was last run with bf16 switched off by `STYLEGAN_EDU_BF16=0`, as
+# the course's tests do, to time every lesson as a CPU without bf16 runs it). Lesson 11 trains longer; the
+# shipped model trained for hours.
 
 # %%
 torch.set_num_threads(max(1, torch.get_num_threads()))

@@ -51,7 +51,9 @@ for name, v in (("z", z), ("pixel_norm(z)", layers.pixel_norm(z))):
 # The official code stores every weight as N(0, 1) and multiplies it at run time by the He constant
 # gain / √fan_in. Then all layers learn at the same relative speed. For the mapping network the stored weights
 # are N(0, 1/λ²) and the runtime factor is multiplied by λ = 0.01 (the "lr multiplier"): the layers behave
-# as if their learning rate were 100× smaller, which keeps w stable while the synthesis network learns.
+# as if their learning rate were 100× smaller, which keeps w stable while the synthesis network learns. The
+# bias gets the same treatment without the He constant: it is stored as it starts (zeros) and multiplied by λ
+# at run time, so it too learns 100× slower in the mapping network.
 #
 # `layers.EqualizedLinear` is such a layer (you write your own in exercise 3). One of the mapping network's
 # layers, 512 → 512 with λ = 0.01, stores weights of standard deviation 1/λ = 100 and multiplies them at run
@@ -109,7 +111,10 @@ print("my mapping network == G.mapping on the trained ToyFaces model")
 # ToyFaces knows the truth about every face: its pose, hair colour, glasses... The shipped feature network
 # reads these attributes back from generated images. Draw 2,000 faces, read their head turn (yaw) and hair
 # colour, and project their z and their w onto the two directions that predict each attribute best (a least
-# squares fit). In W the colours line up along a straight direction much more cleanly than in Z.
+# squares fit). Each dot is one face, placed by the prediction of its yaw (across) and hair colour (up) and
+# coloured by the yaw the network read from its picture (the colour bar). In W the colour runs cleanly from
+# left to right; in Z the blue and red dots overlap much more. The titles give R², the share of each
+# attribute's variance the straight direction explains.
 
 # %%
 features = load_toy_features()
@@ -132,14 +137,15 @@ def linear_fit_r2(latents, target):
     return 1 - ((target - pred) ** 2).sum(0) / ((target - target.mean(0)) ** 2).sum(0), X @ coef
 
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+fig, axes = plt.subplots(1, 2, figsize=(10.5, 4))
 r2 = {}
 for ax, (space, lat) in zip(axes, (("Z", z.numpy()), ("W", w.numpy()))):
     r2[space], pred = linear_fit_r2(lat, y)
-    ax.scatter(pred[:, 0], pred[:, 1], c=y[:, 0], s=4, cmap="coolwarm")
+    dots = ax.scatter(pred[:, 0], pred[:, 1], c=y[:, 0], s=4, cmap="coolwarm")
     ax.set_title(f"{space}: R² yaw {r2[space][0]:.2f}, hair colour {r2[space][1]:.2f}")
-    ax.set_xlabel("best linear direction for yaw")
-    ax.set_ylabel("best linear direction for hair colour")
+    ax.set_xlabel(f"yaw predicted from {space.lower()}")
+    ax.set_ylabel(f"hair colour predicted from {space.lower()}")
+    fig.colorbar(dots, ax=ax, label="yaw read from the image")
 plt.tight_layout()
 plt.show()
 print("a straight direction in W explains more of each attribute than in Z:", bool((r2["W"] > r2["Z"]).all()))
@@ -186,7 +192,7 @@ check_runtime_scale(runtime_scale)
 class MyEqualizedLinear(nn.Module):
     """Dense layer with equalized learning rate. Parameters: `weight` (out_features, in_features), stored as
     N(0, 1/lrmul^2), and `bias` (out_features,), stored as zeros; forward(x) takes x (N, in_features) and
-    scales both at run time, as in section 2."""
+    scales both at run time, as in section 2: the weight by gain * lrmul / sqrt(fan_in), the bias by lrmul."""
 
     def __init__(self, in_features, out_features, gain=math.sqrt(2), lrmul=1.0):
         super().__init__()

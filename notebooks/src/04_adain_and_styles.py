@@ -10,11 +10,11 @@
 #
 # The "+ 1" is a detail of the official code. At the start of training the affine layer's weights are random
 # (standard normal, scaled at run time by 1/√(w size), gain 1) and only its biases are zero, so y_s is a
-# random projection of w, about as large as w's entries: the scale y_s + 1 is 1 on average over w, not 1 for
-# every w. Without the "+ 1" it would be 0 on average and the layer would start by scaling its features to
-# nearly nothing. Because the normalisation wipes out the previous
-# statistics, each style controls its own layer only, until the next AdaIN overwrites it. That locality is
-# what makes style mixing (lesson 06) work.
+# random projection of w, about as large as w's entries and of either sign. With the "+ 1" the scale y_s + 1
+# is centred on 1: each layer starts close to plain normalisation, and the style nudges it. Without it the
+# scale would be centred on 0: a random factor of either sign for every channel, which flips as many features
+# as it keeps. Because the normalisation wipes out the previous statistics, each style controls its own layer
+# only, until the next AdaIN overwrites it. That locality is what makes style mixing (lesson 06) work.
 
 # %%
 import matplotlib.pyplot as plt
@@ -23,7 +23,7 @@ import torch
 from stylegan_edu import layers, pretrained
 from stylegan_edu.data import load_toyfaces
 from stylegan_edu.generator import z_from_seeds
-from stylegan_edu.mixing import mix_ws
+from stylegan_edu.mixing import label_grid, mix_ws
 from stylegan_edu.viz import image_grid
 
 _ = torch.manual_seed(0)
@@ -78,7 +78,8 @@ a, b = faces[:1], faces[1:]
 b_mean = b.mean(dim=(2, 3))
 b_std = b.std(dim=(2, 3), unbiased=False)
 a_with_b_colours = my_adain(a, b_std - 1, b_mean)  # y_s + 1 = target std, y_b = target mean
-image_grid(torch.cat([a, b, a_with_b_colours.clamp(-1, 1)]), upscale_to=128)
+label_grid(image_grid(torch.cat([a, b, a_with_b_colours.clamp(-1, 1)]), columns=3, upscale_to=128),
+           columns=["face A", "face B", "A with B's colours"], font_size=11)
 
 # %% [markdown]
 # ## 4 · Styles inside the generator
@@ -119,8 +120,9 @@ image_grid(swapped, columns=7, upscale_to=96)
 # %% [markdown]
 # ## Your turn
 #
-# **Exercise 1.** The affine layer A hands each layer its style as one tensor [N, 2C]: the first C numbers are
-# y_s, the last C are y_b. Write `adain_from_style(x, style)` with your `my_adain`.
+# **Exercise 1.** The affine layer A is one dense layer, so it computes each layer's style as one tensor
+# [N, 2C]: the first C numbers are y_s, the last C are y_b (as in the official code). Write
+# `adain_from_style(x, style)` with your `my_adain`.
 
 # %%
 from torch import nn
@@ -165,7 +167,8 @@ class MyAdaIN(nn.Module):
 check_adain_module(MyAdaIN)
 
 # %% [markdown]
-# In the library A is `layers.StyleAffine`, and every synthesis layer ends with it and AdaIN
+# In the library A is `layers.StyleAffine`: the same dense layer, whose forward hands back the two halves
+# already split, `(y_s, y_b)`. Every synthesis layer ends with it and AdaIN
 # (`LayerEpilogue` in `stylegan_edu/synthesis.py`). Layer 4 of the shipped model, for example, turns the
 # 128 numbers of w into a style of 2 × 128:
 

@@ -48,10 +48,10 @@ print("rows (resolution, feature maps):", drawing.details("block"))
 print(f"{drawing.count('fc')} FC layers, {drawing.count('A')} A inputs, {drawing.count('B')} B inputs")
 
 # %% [markdown]
-# The paper's own network (`get_config("ffhq-1024")`, drawn the same way) has the same 8 FC layers, only
-# 512 wide, and nine rows, 4×4 to 1024×1024: 18 style layers, each with its A and its B. From 128×128 up it
-# computes the upsampling and the convolution after it as one transposed convolution (drawn as "fused"),
-# which is cheaper at those sizes.
+# The paper's own network (`get_config("ffhq-1024")`; `draw_generator` draws it too, nine rows tall) has the
+# same 8 FC layers, only 512 wide, and nine rows, 4×4 to 1024×1024: 18 style layers, each with its A and its
+# B. From 128×128 up it computes the upsampling and the convolution after it as one transposed convolution
+# (the drawing marks those rows "fused"), which is cheaper at those sizes.
 
 # %%
 paper = get_config("ffhq-1024")
@@ -246,16 +246,18 @@ assert map_agreement(average_maps["toyfaces-64-detail: noise"], target) > map_ag
 # ## 5 · Noise at coarse versus fine layers (the paper's figure 5)
 #
 # `noise_strength` accepts one number per layer. Give noise only to the coarse layers (4–8 px), or only to
-# the fine layers (64 px), and compare with all and none. (The middle layers, 16–32 px, come after the first
-# exercise below.)
+# the fine layers (64 px), and compare with all and none. `noise_on(G.num_layers, layers)` builds such a list
+# (1.0 for the listed layers, 0.0 for the others); it is the course's copy of the function you write in
+# exercise 1. (The middle layers, 16–32 px, come after that exercise.)
 
 # %%
-coarse, fine = set(G.cfg.level_layers("coarse")), set(G.cfg.level_layers("fine"))
+from stylegan_edu.course.lesson05 import noise_on
+
 settings = {
     "all layers": [1.0] * G.num_layers,
     "none": [0.0] * G.num_layers,
-    "coarse only": [1.0 if i in coarse else 0.0 for i in range(G.num_layers)],
-    "fine only": [1.0 if i in fine else 0.0 for i in range(G.num_layers)],
+    "coarse only": noise_on(G.num_layers, G.cfg.level_layers("coarse")),
+    "fine only": noise_on(G.num_layers, G.cfg.level_layers("fine")),
 }
 variation, maps = {}, {}
 for name, s in settings.items():
@@ -313,11 +315,10 @@ check_noise_strengths(noise_strengths)
 
 # %% [markdown]
 # Such a list gives noise only to the middle layers (16–32 px), the setting that section 5 left out. The cell
-# below measures it as section 5 did (with the list written out, so it runs whatever your function returns).
+# below measures it as section 5 did (with the course's `noise_on`, so it runs whatever your function returns).
 
 # %%
-middle = set(G.cfg.level_layers("middle"))
-middle_only = [1.0 if i in middle else 0.0 for i in range(G.num_layers)]
+middle_only = noise_on(G.num_layers, G.cfg.level_layers("middle"))
 torch.manual_seed(2)
 with torch.no_grad():
     imgs = G(z.repeat(16, 1), truncation_psi=0.7, noise_mode="random", noise_strength=middle_only)

@@ -222,7 +222,8 @@ plt.bar(x - 0.2, list(lib["Z"]["entropies"].values()), width=0.4, label=f"Z (sco
 plt.bar(x + 0.2, list(lib["W"]["entropies"].values()), width=0.4, label=f"W (score {ls_w:.1f})")
 plt.xticks(x, names, rotation=60, ha="right", fontsize=8)
 plt.ylabel("H(label | side), bits")
-plt.legend()
+plt.ylim(0, 1.25)  # room above the bars (at most 1 bit) for the legend
+plt.legend(ncols=2, loc="upper center")
 plt.tight_layout()
 plt.show()
 print("W more separable than Z:", ls_w < ls_z)

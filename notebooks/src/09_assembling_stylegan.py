@@ -16,6 +16,7 @@
 # so you can leave an exercise and come back.
 
 # %%
+import inspect
 import math
 
 import matplotlib.pyplot as plt
@@ -72,10 +73,30 @@ show_tensors(G.synthesis, ("torgb.0.", "torgb.4."))
 # %% [markdown]
 # ## 2 · Your synthesis network
 #
-# **Exercise 1.** Fill in the three classes below with the library's layers (imported above: `EqualizedConv2d`
-# from lesson 03, `UpConv2d` from 02, which upsamples, convolves and blurs, `NoiseInjection` from 05, `Bias`,
-# `leaky_relu`, `instance_norm`, `StyleAffine` and `style_modulate` from 04, and `ConstInput`, `ToRGB`), not
-# with the library's `SynthesisLayer` or `LayerEpilogue`, which are the answer. Your network runs at full
+# The parts are the library's layers, imported above. Earlier lessons built most of them by hand under other
+# names; the cell below prints what each one takes and does, and which lesson it comes from.
+
+# %%
+parts = {  # each building block, and the lesson that built it (or the idea) by hand
+    EqualizedConv2d: "03: the equalized lr of EqualizedLinear, for a convolution",
+    UpConv2d: "02: nearest upsampling, then the conv, then the [1, 2, 1] blur",
+    ConvDown2d: "02: the blur, then the conv, then the 2x2 average",
+    NoiseInjection: "05: noise B; forward(x, noise) adds noise * weight",
+    Bias: "03: the bias of the equalized-lr layers, on its own",
+    leaky_relu: "03: the activation of the mapping network (slope 0.2)",
+    instance_norm: "04: my_instance_norm",
+    StyleAffine: "04: A, whose forward returns (y_s, y_b)",
+    style_modulate: "04: the second half of my_adain, x * (y_s + 1) + y_b",
+    ConstInput: "05: the learned constant input",
+    ToRGB: "01 and 05: the 1x1 conv that draws the image (toRGB in the fade-in)",
+}
+for part, lesson in parts.items():
+    doc = part.__doc__.strip().splitlines()[0]
+    print(f"{part.__name__}{inspect.signature(part, eval_str=True)}\n    lesson {lesson}\n    {doc}")
+
+# %% [markdown]
+# **Exercise 1.** Fill in the three classes below with these parts, not with the library's `SynthesisLayer` or
+# `LayerEpilogue`, which are the answer. Your network runs at full
 # resolution with the stored noise images; `forward(ws)` takes one w per style layer, `ws[:, i]` for layer i.
 # The check loads the shipped weights into your module (`load_state_dict(strict=True)`) and compares its faces
 # with the library's; when they differ it names the first parameter, or the first layer's output, that
@@ -164,7 +185,7 @@ plt.show()
 #
 # D mirrors g: an image of r px enters through its own FromRGB (a 1×1 conv and leaky ReLU; `fromrgb[k]` for
 # r = 4·2^k), then blocks halve the size down to 4 px. Each block is a 3×3 conv (`conv0`, channels kept) and a
-# downsampling conv (`conv1_down`: blur, 3×3 conv, 2×2 box average; `ConvDown2d` from lesson 02), each
+# downsampling conv (`conv1_down`: blur, 3×3 conv, 2×2 box average; `ConvDown2d` in the parts list above), each
 # followed by a leaky ReLU; `blocks[k-1]` takes 4·2^k px. At 4 px the head (`epilogue`) appends the
 # minibatch standard deviation, one extra channel that tells D how varied the batch is (so a generator that
 # makes the same face every time is easy to spot), then a 3×3 conv, a dense layer and a last dense layer to

@@ -260,8 +260,8 @@ label_grid(image_grid(both, columns=3, upscale_to=128), columns=["target", "W", 
 # %% [markdown]
 # In W the projection gets the layout right, the head's size, turn and place, the hair's colour and outline, the
 # background, but the face itself comes out smeared: eyes and mouth blurred, the glasses of face 100001 a dark
-# smudge under hair that reaches down over its forehead (26.1 and 28.5 dB). W+ redraws both faces more closely
-# (30.6 and 31.4 dB): the eyes and brows of face 100003 come back sharp, though the mouths stay faint and the
+# smudge under hair that reaches down over its forehead (26.0 and 28.5 dB). W+ redraws both faces more closely
+# (30.4 and 31.4 dB): the eyes and brows of face 100003 come back sharp, though the mouths stay faint and the
 # glasses of face 100001 are only a grey shadow across the eyes.
 #
 # Does the projection keep who the face is? The reader reads the target and both projections; the truth is
@@ -302,8 +302,8 @@ assert all(reads[who][1][0, g] > 0.9 and reads[who][1][1, g] < 0.1 for who in ("
 # %% [markdown]
 # The attributes survive projection better than the pictures suggest: the reader is off by 0.07 on average on
 # the real faces themselves (its own error), and by as much on the W and W+ projections. It sees the glasses
-# of face 100001 in both projections (0.98, 1.00), smudge and shadow included, and none on face 100003 (0.00
-# in both). What W loses is the parting of face 100001 (0.67, the target 0.86), which W+ keeps (0.86). The
+# of face 100001 in both projections (0.99 in both), smudge and shadow included, and none on face 100003 (0.00
+# in both). What W loses is the parting of face 100001 (0.55, the target 0.86), which W+ keeps (0.88). The
 # reader looks at what it was trained to measure, pose, sizes, colours, and those the projections mostly keep.
 #
 # ## 5 · Give her glasses
@@ -347,11 +347,11 @@ label_grid(image_grid(images, columns=len(strengths), upscale_to=96), columns=[f
 
 # %% [markdown]
 # Only the two rows in W do what we asked. There a thin dark line appears across both eyes, faintly from +2 and
-# clearly from +4, and the reader's probability climbs from 0.00 to 0.99 at +6 on every layer and to 0.97 on the
-# middle layers; on every layer the outline of the head and hair shifts as well, on the middle layers the rest of
-# the face stays as it was. In W+ the same steps hardly touch the eyes: on every layer the mouth and the outline
-# change a little, and the reader's glasses probability stays below a fifth (0.17 at +6 on every layer, 0.03 on
-# the middle ones).
+# clearly from +4 on every layer (a step later on the middle layers), and the reader's probability climbs from
+# 0.00 to 0.99 at +6 on every layer and to 0.97 on the middle layers; on every layer the outline of the head and
+# hair shifts as well, on the middle layers the rest of the face stays as it was. In W+ the same steps hardly
+# touch the eyes: on every layer the mouth and the outline change a little, and the reader's glasses probability
+# stays below a fifth (0.12 at +6 on every layer, 0.03 on the middle ones).
 #
 # The first line of output shows that the distance from w_avg alone does not explain it: both projected w lie
 # far from w_avg (6.2 in W, 6.0 in W+) compared with the faces the generator draws (2.5), outside the region
