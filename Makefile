@@ -31,9 +31,10 @@ venv:
 	fi
 
 # Opens lesson 00 (the file browser shows the rest). LAB_ARGS passes options to JupyterLab, e.g. --no-browser.
+# The environment's bin/ goes first on PATH, so `stylegan-edu` works in JupyterLab's terminals.
 lab: venv
 	$(if $(LAB_ROOT_ARG),@echo "running as root: passing --allow-root to JupyterLab")
-	$(VENV)/bin/jupyter lab $(LAB_ROOT_ARG) $(LAB_ARGS) notebooks/00_welcome.ipynb
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/jupyter lab $(LAB_ROOT_ARG) $(LAB_ARGS) notebooks/00_welcome.ipynb
 
 # nbval compares every text output of the committed notebooks (the lessons and the instructor versions of the
 # assignments); notebooks/sanitize.cfg masks the few that legitimately change between runs (addresses, progress

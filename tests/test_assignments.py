@@ -354,7 +354,7 @@ def test_check_reports_bad_input_in_one_line(capsys, tmp_path):
 def test_without_nbgrader_release_says_how_to_install_it(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "nbgrader", None)  # makes `import nbgrader...` fail
     monkeypatch.setitem(sys.modules, "nbgrader.preprocessors", None)
-    _one_line_error(capsys, ["assignments", "release", "--check"], "pip install 'stylegan-edu[instructor]'")
+    _one_line_error(capsys, ["assignments", "release", "--check"], "pip install -e '.[instructor]'")
 
 
 def test_nothing_else_imports_nbgrader():

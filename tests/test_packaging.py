@@ -68,3 +68,20 @@ def test_torch_index_reaches_pip_and_the_readme_gives_the_cpu_index():
     plain = subprocess.run([make, "-n", "-B", "venv"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "--index-url" not in plain
     assert "TORCH_INDEX=https://download.pytorch.org/whl/cpu make test" in (ROOT / "README.md").read_text()
+
+
+def test_make_lab_puts_the_environment_first_on_path(tmp_path):
+    """JupyterLab's terminals inherit the server's PATH: with the venv's bin/ first, the learners' command
+    `stylegan-edu assignments check ...` works there without activating anything."""
+    import shutil
+    import subprocess
+
+    venv = tmp_path / "env"
+    (venv / "bin").mkdir(parents=True)
+    for name in ("python", "jupyter"):  # `make -n` only prints; the venv rule needs its python to exist
+        (venv / "bin" / name).symlink_to(shutil.which("true"))
+    (venv / ".stylegan-edu-installed").write_text("")
+    dry = subprocess.run([shutil.which("make"), "-n", "lab", f"VENV={venv}"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    lab_line = [line for line in dry.splitlines() if "jupyter lab" in line]
+    assert lab_line and lab_line[0].startswith(f'PATH="{venv}/bin:'), dry

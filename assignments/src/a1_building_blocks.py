@@ -19,7 +19,8 @@
 #
 # The library (`stylegan_edu.layers`, `stylegan_edu.resample`) holds a reference version of everything here;
 # the tests compare with it. Write your own code rather than calling it: the point is to build the pieces.
-# Lessons 02 (resampling) and 03–04 cover the background.
+# Lessons 02 (resampling) and 03 (the equalized learning rate, pixel norm) cover the background; task 2
+# carries lesson 03's rule over to a convolution.
 
 # %% setup id=setup
 # Read-only setup: imports, seeds, and no warnings on stderr (the autograder fails a test cell that writes there).
@@ -246,9 +247,10 @@ assert close(got, flat[..., 1:-1, 1:-1]), report("the inside of a blurred flat i
 # %% [markdown]
 # ## Task 5 · Upsampling and downsampling with the blur (3 points)
 #
-# The generator doubles the resolution by repeating every pixel as a 2×2 block (nearest neighbour) and then
-# blurs; the discriminator halves it by blurring first and then averaging each 2×2 block. The blur removes
-# the blockiness of nearest upsampling and the aliasing of downsampling.
+# The generator doubles the resolution by repeating every pixel as a 2×2 block (nearest neighbour) and blurs
+# after the convolution that follows; the discriminator halves it by blurring, convolving, and then averaging
+# each 2×2 block. Without the convolutions, as here, that is nearest then blur, and blur then average. The blur
+# removes the blockiness of nearest upsampling and the aliasing of downsampling.
 #
 # Write `upsample_2x(x)` (`[N, C, H, W]` → `[N, C, 2H, 2W]`) and `downsample_2x(x)` (`[N, C, H, W]` →
 # `[N, C, H/2, W/2]`). Use the library's `R.blur2d` for the blur, so a slip in task 4 does not cost you twice.

@@ -196,7 +196,8 @@ with torch.no_grad():
 x, noise = torch.randn(2, 6, 4, 4, generator=g), torch.randn(2, 1, 4, 4, generator=g)
 got, want = mine(x, noise), lib(x, noise)
 assert close(got, want), report("NoiseInjection(6)(x, noise) with a given noise [2, 1, 4, 4]", got, want,
-                                "x + weight.view(1, -1, 1, 1) * noise")
+                                "each channel adds the one-channel noise times its own weight (broadcast "
+                                "the [C] weight over N, H and W)")
 ### BEGIN HIDDEN TESTS
 with torch.no_grad():
     mine.weight.fill_(1.0)

@@ -16,7 +16,9 @@
 #
 #     stylegan-edu assignments check notebooks/assignments/a3_progressive_growing.ipynb
 #
-# Lesson 01 covers the background; the library's versions live in `stylegan_edu.synthesis`,
+# Lesson 01 covers G's fade-in, the reals' and the schedule, lesson 09 the discriminator (FromRGB, its blocks,
+# the minibatch standard deviation); the fade-in at D's input is described in task 3 itself. The library's
+# versions live in `stylegan_edu.synthesis`,
 # `stylegan_edu.data.fade`, `stylegan_edu.discriminator`, `stylegan_edu.train.schedule` and `stylegan_edu.layers`.
 
 # %% setup id=setup
@@ -193,8 +195,12 @@ for kimg in (0, 10, 25, 30, 39.9, 40, 50, 65, 99):
     assert close(got, want, rtol=0, atol=1e-9), report(
         f"resolution_and_alpha({kimg}) with 8 -> 64 px, 20 + 20 kimg per phase", got, want,
         "a phase lasts stable + fade kimg; during the fade the NEW resolution runs with alpha rising from 0")
+got, want = resolution_and_alpha(20), library_schedule(20, 8, 64, 20, 20)
+assert close(got, want, rtol=0, atol=1e-9), report(
+    "resolution_and_alpha(20), the moment the first fade begins", got, want,
+    "at the exact start of a fade, report the old resolution with alpha 1 (the task's last sentence)")
 ### BEGIN HIDDEN TESTS
-for kimg in (20, 119.9, 120, 130, 500):
+for kimg in (119.9, 120, 130, 500):
     got, want = resolution_and_alpha(kimg), library_schedule(kimg, 8, 64, 20, 20)
     assert close(got, want, rtol=0, atol=1e-9), report(f"resolution_and_alpha({kimg}) with 8 -> 64 px", got, want,
                                                        "after the last fade the final resolution stays, alpha 1")

@@ -262,10 +262,10 @@ assert close(got, want, rtol=1e-9), report("conditional_entropy_bits for 60 % ag
 # Given latents `[N, D]` (z or w of N samples) and the probabilities `[N, A]` that a classifier assigns to A
 # binary attributes of their images, for each attribute a:
 #
-# 1. keep the `k = round(N · keep_fraction)` most confident samples, those with the largest |p − 0.5|: take them
-#    in the order `np.argsort(np.abs(p - 0.5), kind="stable")[N - k:]`,
-# 2. label them `p > 0.5` and fit `LinearSVC(max_iter=10000, random_state=0)` to (latents, labels) of the kept
-#    samples,
+# 1. keep the `k = max(2, round(N · keep_fraction))` most confident samples, those with the largest
+#    |p − 0.5|: take them in the order `np.argsort(np.abs(p - 0.5), kind="stable")[N - k:]`,
+# 2. label them `p > 0.5` and fit `LinearSVC(random_state=0)` (scikit-learn's default 1,000 iterations, as the
+#    official code and the library) to (latents, labels) of the kept samples,
 # 3. score the fit on the same samples by H(labels | SVM predictions) in bits (use the library's
 #    `library_entropy(labels, predictions)`, so a slip in task 4 does not cost you twice). If the kept samples
 #    all have the same label, no SVM can be fitted: count that attribute as 0 bits.
@@ -277,7 +277,7 @@ assert close(got, want, rtol=1e-9), report("conditional_entropy_bits for 60 % ag
 def separability_score(latents, probabilities, keep_fraction=0.5):
     ### BEGIN SOLUTION
     n, num_attributes = probabilities.shape
-    k = round(n * keep_fraction)
+    k = max(2, round(n * keep_fraction))
     total = 0.0
     for a in range(num_attributes):
         p = probabilities[:, a]
@@ -285,7 +285,7 @@ def separability_score(latents, probabilities, keep_fraction=0.5):
         x, y = latents[keep], p[keep] > 0.5
         if y.all() or not y.any():
             continue
-        svm = LinearSVC(max_iter=10000, random_state=0).fit(x, y)
+        svm = LinearSVC(random_state=0).fit(x, y)
         total += library_entropy(y, svm.predict(x))
     return float(2.0 ** total)
     ### END SOLUTION

@@ -197,13 +197,14 @@ from stylegan_edu.course.lesson01 import check_faded_output, check_growing_sched
 def growing_schedule(kimg, start_resolution, final_resolution, stable_kimg, fade_kimg):
     """(resolution, alpha) after `kimg` thousand real images. Each resolution, from `start_resolution` up,
     trains `stable_kimg` at alpha = 1, then the next (2x) resolution fades in over `fade_kimg`, alpha rising
-    from 0 to 1; `final_resolution` is the last and stays at alpha = 1."""
+    from 0 to 1; `final_resolution` is the last and stays at alpha = 1. At the exact moment a fade begins,
+    the old resolution at alpha = 1 (it draws what the new one draws at alpha = 0), as the library reports it."""
     ### BEGIN SOLUTION
     phase, within = divmod(kimg, stable_kimg + fade_kimg)
     resolution = start_resolution * 2 ** int(phase)
     if resolution >= final_resolution:
         return final_resolution, 1.0
-    if within < stable_kimg:
+    if within <= stable_kimg:
         return resolution, 1.0
     return 2 * resolution, (within - stable_kimg) / fade_kimg
     ### END SOLUTION

@@ -23,7 +23,7 @@ STUDENT = ROOT / "notebooks" / "assignments"
 # Seconds one cell may run before the self-check (and nbgrader, see assignments/nbgrader_config.py) stops it.
 CELL_TIMEOUT = 60
 
-INSTALL_HINT = "pip install 'stylegan-edu[instructor]'"
+INSTALL_HINT = "pip install -e '.[instructor]' (from the repository root)"
 
 
 def names() -> list[str]:

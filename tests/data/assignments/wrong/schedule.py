@@ -27,7 +27,7 @@ def resolution_and_alpha(kimg, start_resolution=8, final_resolution=64, stable_k
         return resolution, 1.0
     return 2 * resolution, (into - stable_kimg) / fade_kimg
 
-# %% hidden: at the exact start of a fade it reports the new resolution with alpha 0
+# %% visible: at the exact start of a fade it reports the new resolution with alpha 0
 def resolution_and_alpha(kimg, start_resolution=8, final_resolution=64, stable_kimg=20, fade_kimg=20):
     phase = int(kimg // (stable_kimg + fade_kimg))
     into = kimg - phase * (stable_kimg + fade_kimg)
