@@ -41,8 +41,9 @@ device = "cuda" if torch.cuda.is_available() else "cpu"
 # minibatch 16, and the official R1 weight γ = 10, applied every 4 steps (lazy R1, weighted ×4). Its precision
 # is `auto`: the trainer picks bf16 autocast only on CPUs that compute bf16 natively (AVX-512 bf16 or AMX)
 # and fp32 elsewhere, where emulated bf16 would be about 9× slower, and prints its choice (`precision: ...`).
-# The outputs stored in this lesson come from a CPU with native bf16, so they say bf16; lesson 01's were run
-# with bf16 switched off and say fp32. On your machine the losses and pictures below differ in their details.
+# The outputs stored in this lesson come from a CPU with native bf16, so the training below says bf16 (the
+# fine-tuning of section 3 asks for fp32 itself); lesson 01's were run with bf16 switched off and say fp32. On
+# your machine the losses and pictures below differ in their details.
 
 # %%
 cfg = get_train_config("toy-32")
