@@ -6,7 +6,9 @@
 For each generator: the mean over 32 faces of the per-pixel std over 16 noise draws (w fixed), with all
 layers' noise and with each level's alone, and the Pearson correlation of each map with the data's detail
 map (the same statistic over 8 detail seeds of ToyFaces 28000-28199, attributes fixed; stylegan_edu.noise_maps).
-The PNG shows the data's map and each model's, each scaled to its own maximum.
+The PNG has one row for the data and one per generator: a face, the same face again (another detail seed for
+the data, another noise draw for a generator, w fixed), their difference amplified 10 times, and the average
+map (each scaled to its own maximum, with its agreement in the title).
 """
 
 from __future__ import annotations
@@ -16,10 +18,55 @@ import time
 
 import numpy as np
 import torch
-from PIL import Image
 
+from stylegan_edu.generator import z_from_seeds
 from stylegan_edu.noise_maps import detail_map, level_strength, map_agreement, noise_map
 from stylegan_edu.pretrained import load
+
+GAIN = 10  # the difference images' amplification
+
+
+def data_pair(resolution: int, seed: int = 28000) -> torch.Tensor:
+    """One ToyFace drawn with two detail seeds (same attributes): [2, 3, r, r] in [-1, 1]."""
+    from stylegan_edu.data import toyfaces
+
+    a = toyfaces.sample_attributes(seed)
+    imgs = np.stack([toyfaces.render(a, resolution, detail=d) for d in (0, 1)]).astype(np.float32) / 127.5 - 1
+    return torch.from_numpy(imgs).permute(0, 3, 1, 2)
+
+
+def model_pair(G, seed: int = 0) -> torch.Tensor:
+    """One face of G (psi 1, as noise_map) with two noise draws: [2, 3, r, r]."""
+    z = z_from_seeds([seed, seed], G.cfg.latent_size)
+    torch.manual_seed(1)
+    return G(z, noise_mode="random").float().clamp(-1, 1)
+
+
+def write_sheet(path: str, rows: dict) -> None:
+    """rows: name -> (pair [2, 3, r, r], average map [r, r], title of the map). A labelled PNG via matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(rows), 4, figsize=(8.4, 2.3 * len(rows)), squeeze=False)
+    for ax_row, (name, (pair, avg, map_title)) in zip(axes, rows.items()):
+        pictures = ((pair + 1) / 2).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+        diff = ((pair[0] - pair[1]).abs().mean(dim=0) * GAIN / 2).clamp(0, 1).numpy()
+        ax_row[0].imshow(pictures[0])
+        ax_row[1].imshow(pictures[1])
+        ax_row[2].imshow(diff, cmap="gray", vmin=0, vmax=1)
+        ax_row[3].imshow(avg.numpy(), cmap="magma")
+        titles = ["one face", "again (" + ("other detail seed" if name == "data" else "other noise") + ")",
+                  f"|difference| x {GAIN}", map_title]
+        for ax, title in zip(ax_row, titles):
+            ax.set_title(title, fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        ax_row[0].set_ylabel(name, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main() -> None:
@@ -48,12 +95,12 @@ def main() -> None:
         print("; ".join(row))
     print(f"({time.perf_counter() - t0:.0f} s)")
     if args.png:
-        tiles = [m.numpy() / max(m.max().item(), 1e-12) for m in maps.values()]
-        size = max(t.shape[0] for t in tiles)
-        tiles = [np.asarray(Image.fromarray(t).resize((size, size), Image.BILINEAR)) for t in tiles]
-        sheet = (np.concatenate(tiles, 1).clip(0, 1) * 255).astype(np.uint8)
-        Image.fromarray(sheet).resize((sheet.shape[1] * 3, sheet.shape[0] * 3), Image.NEAREST).save(args.png)
-        print(f"wrote {args.png}: {', '.join(maps)}")
+        rows = {"data": (data_pair(res), maps["data"], f"detail map, mean of {len(range(28000, 28200))} faces")}
+        for ckpt in args.ckpt:
+            rows[ckpt] = (model_pair(load(ckpt)), maps[ckpt],
+                          f"noise map, {args.faces} faces: agreement {map_agreement(maps[ckpt], maps['data']):.2f}")
+        write_sheet(args.png, rows)
+        print(f"wrote {args.png}: {', '.join(rows)}")
 
 
 if __name__ == "__main__":
