@@ -183,7 +183,8 @@ show_two_draws(draws)
 # gets strands, a few stray hairs stick out of its outline, and the freckles land in random places, all from a
 # second random stream that no attribute controls. Two faces with the same attributes then differ exactly where
 # two photographs of one person differ. The course ships a second generator, `toyfaces-64-detail`: the same
-# network, trained from scratch by the same `toy-64` preset on such faces (280 kimg; its card is
+# network, trained from scratch on such faces by the first model's recipe (the `toy-64` preset, then the
+# official learning rate, minibatch and EMA from 340 kimg; 560 kimg in all; its card is
 # data/pretrained/TOYFACES_64_DETAIL_CARD.md). Here is the same experiment on it, with the same z:
 
 # %%
@@ -198,9 +199,9 @@ print(f"per-pixel std over the draws: mean {std_map_d.mean():.3f}, largest {std_
 # %% [markdown]
 # Here noise moves something else. The amplified difference is brightest along the outer edge of the hair,
 # which shifts by about a pixel from draw to draw, the way the end of a strand or a stray hair would, with a
-# fainter speckle over the hair and the face and a little around the eyes and mouth; the backdrop stays still.
-# The mean std is the same as for the first model (0.013), but its largest value (0.22) sits on the hair's
-# edge, where the first model's (0.38) sat on the eyes.
+# faint speckle over the face and a little around the eyes; the backdrop stays still. This model's noise is
+# quieter than the first model's (mean std 0.005 against 0.013), and its largest value (0.11) sits on the
+# hair's edge, where the first model's (0.38) sat on the eyes.
 
 # %% [markdown]
 # One face can mislead, so average over many: for 100 ToyFaces, the per-pixel std over 8 detail seeds with the
@@ -233,10 +234,11 @@ for name in ("toyfaces-64: noise", "toyfaces-64-detail: noise"):
 # The data's map (left) is brightest on the crown, where the strands lie on most faces, and thins out down the
 # sides where long hair falls; the faint patch in the middle is the freckles. The first model's noise (middle)
 # sits in a band across the eyes and hardly touches the hair: agreement 0.34. The detail model's (right)
-# follows the outlines of hair and head and spreads over the hair: agreement 0.64. Same network, same
-# preset, other data: a model spends its noise where its data is random when the data has randomness to
-# offer. It does not yet draw the strands themselves, the thin lighter and darker lines of the data; after
-# 280 kimg its hair shows only a faint texture, and most of its noise goes into moving edges.
+# follows the outlines of hair and head and spreads over the top of the head, brightest there as the data's:
+# agreement 0.70. Same network, same recipe, other data: a model spends its noise where its data is random
+# when the data has randomness to offer. It does not yet draw the strands themselves, the thin lighter and
+# darker lines of the data; after 560 kimg its hair shows only a faint texture, and most of its noise goes
+# into moving edges.
 
 # %%
 assert map_agreement(average_maps["toyfaces-64-detail: noise"], target) > map_agreement(
