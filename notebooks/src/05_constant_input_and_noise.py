@@ -248,18 +248,19 @@ assert map_agreement(average_maps["toyfaces-64-detail: noise"], target) > map_ag
 # ## 5 · Noise at coarse versus fine layers (the paper's figure 5)
 #
 # `noise_strength` accepts one number per layer. Give noise only to the coarse layers (4–8 px), or only to
-# the fine layers (64 px), and compare with all and none. `noise_on(G.num_layers, layers)` builds such a list
-# (1.0 for the listed layers, 0.0 for the others); it is the course's copy of the function you write in
-# exercise 1. (The middle layers, 16–32 px, come after that exercise.)
+# the fine layers (64 px), and compare with all and none. `level_strength(G.cfg, level)` from
+# `stylegan_edu.noise_maps` builds such a list (1.0 for the level's layers, 0.0 for the others); exercise 1 asks
+# you for the general version, for any list of layers. (The middle layers, 16–32 px, come after that
+# exercise.)
 
 # %%
-from stylegan_edu.course.lesson05 import noise_on
+from stylegan_edu.noise_maps import level_strength
 
 settings = {
     "all layers": [1.0] * G.num_layers,
     "none": [0.0] * G.num_layers,
-    "coarse only": noise_on(G.num_layers, G.cfg.level_layers("coarse")),
-    "fine only": noise_on(G.num_layers, G.cfg.level_layers("fine")),
+    "coarse only": level_strength(G.cfg, "coarse"),
+    "fine only": level_strength(G.cfg, "fine"),
 }
 variation, maps = {}, {}
 for name, s in settings.items():
@@ -317,10 +318,10 @@ check_noise_strengths(noise_strengths)
 
 # %% [markdown]
 # Such a list gives noise only to the middle layers (16–32 px), the setting that section 5 left out. The cell
-# below measures it as section 5 did (with the course's `noise_on`, so it runs whatever your function returns).
+# below measures it as section 5 did (with `level_strength`, so it runs whatever your function returns).
 
 # %%
-middle_only = noise_on(G.num_layers, G.cfg.level_layers("middle"))
+middle_only = level_strength(G.cfg, "middle")
 torch.manual_seed(2)
 with torch.no_grad():
     imgs = G(z.repeat(16, 1), truncation_psi=0.7, noise_mode="random", noise_strength=middle_only)

@@ -26,16 +26,10 @@ def _strengths(fn, num_layers, listed):
     return values
 
 
-def noise_on(num_layers: int, layers_with_noise) -> list[float]:
-    """The course's own noise_strengths: the lesson's cells use it, so they never need the learner's answer."""
-    listed = set(layers_with_noise)
-    return [1.0 if i in listed else 0.0 for i in range(num_layers)]
-
-
 def _judge_noise_strengths(fn):
     for num_layers, listed in ((10, [4, 5]), (10, [0, 1, 9]), (6, []), (4, [0, 1, 2, 3])):
         values = _strengths(fn, num_layers, listed)
-        want = noise_on(num_layers, listed)
+        want = [1.0 if i in listed else 0.0 for i in range(num_layers)]
         if values == want:
             continue
         if values == [1.0 - v for v in want]:
