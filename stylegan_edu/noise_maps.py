@@ -56,17 +56,24 @@ def noise_map(G, seeds=range(32), draws: int = 16, truncation_psi: float = 1.0, 
     return (total / len(z)).cpu()
 
 
-def detail_map(resolution: int = 64, seeds=range(28000, 28200), draws: int = 8) -> torch.Tensor:
-    """Mean over ToyFaces `seeds` of the per-pixel std over `draws` detail seeds (attributes fixed): [r, r].
+# ToyFaces outside the 0..27999 that metrics and the lessons' training runs use.
+DETAIL_SEEDS = range(28000, 28200)
 
-    The default faces lie outside the 0..27999 that metrics and the lessons' training runs use."""
+
+def detail_images(seed: int, resolution: int = 64, draws: int = 8) -> np.ndarray:
+    """ToyFace `seed` drawn with detail seeds 0..draws-1, attributes fixed: [draws, r, r, 3] uint8."""
     from stylegan_edu.data import toyfaces
 
+    a = toyfaces.sample_attributes(seed)
+    return np.stack([toyfaces.render(a, resolution, detail=d) for d in range(draws)])
+
+
+def detail_map(resolution: int = 64, seeds=DETAIL_SEEDS, draws: int = 8) -> torch.Tensor:
+    """Mean over ToyFaces `seeds` of the per-pixel std over `draws` detail seeds (attributes fixed): [r, r]."""
     seeds = _faces(seeds, draws)
     total = np.zeros((resolution, resolution))
     for s in seeds:
-        a = toyfaces.sample_attributes(s)
-        imgs = np.stack([toyfaces.render(a, resolution, detail=d) for d in range(draws)]).astype(np.float64) / 127.5
+        imgs = detail_images(s, resolution, draws).astype(np.float64) / 127.5
         total += imgs.std(axis=0, ddof=1).mean(axis=2)
     return torch.from_numpy(total / len(seeds)).float()
 
