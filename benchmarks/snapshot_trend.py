@@ -2,7 +2,8 @@
 generated faces in the ToyFaces feature network's space, with a few thousand samples (quick, and comparable
 only with itself: the model card's 10,000-sample figures come from `stylegan-edu metrics`).
 
-    python benchmarks/snapshot_trend.py RUN/snapshot-000300000.pt RUN/snapshot-000380000.pt [--num 2000]
+    python benchmarks/snapshot_trend.py RUN/snapshot-000300000.pt RUN/snapshot-000380000.pt [--num 2000] \
+        [--data toyfaces-detail]
 
 One line per snapshot and network (G_ema, and G with --raw): fid_toy, precision and recall with k = 3 (the
 metric's) and recall with k = 10 (less harsh, so it moves earlier), the median distance of a generated face to
@@ -20,6 +21,7 @@ import torch
 
 from stylegan_edu.configs import ModelConfig
 from stylegan_edu.data import load_toyfaces
+from stylegan_edu.data.generate import DATA_NAMES
 from stylegan_edu.generator import Generator
 from stylegan_edu.metrics.fid import fid_from_features
 from stylegan_edu.metrics.precision_recall import manifold_radii, precision_recall
@@ -41,11 +43,13 @@ def main() -> None:
     p.add_argument("snapshots", nargs="+", type=Path)
     p.add_argument("--num", type=int, default=2000, help="generated and real faces each (default 2000)")
     p.add_argument("--raw", action="store_true", help="also the training generator G, not only G_ema")
+    p.add_argument("--data", choices=sorted(DATA_NAMES), default="toyfaces",
+                   help="the reals: the data the run trained on (default toyfaces)")
     args = p.parse_args()
 
     net = load_toy_features()
     t0 = time.perf_counter()
-    real = real_features(load_toyfaces(n=30000), net, args.num, 64, progress=False)
+    real = real_features(load_toyfaces(n=30000, detail=DATA_NAMES[args.data]), net, args.num, 64, progress=False)
     real_radius = manifold_radii(torch.tensor(real), 3, 10000).median().item()
     print(f"reals: {args.num} faces, 3-NN radius {real_radius:.2f}, total feature variance {real.var(0).sum():.1f}",
           flush=True)
