@@ -150,7 +150,7 @@ def show_two_draws(draws, gain=10, std_map=None):
     axes[0].set_title("noise draw 1")
     axes[1].imshow(as_picture(draws[1]))
     axes[1].set_title("noise draw 2")
-    axes[2].imshow((gain * difference / 2).clamp(0, 1), cmap="gray")
+    axes[2].imshow((gain * difference / 2).clamp(0, 1), cmap="gray", vmin=0, vmax=1)  # not stretched to fit
     axes[2].set_title(f"|draw 1 - draw 2| x {gain}")
     if std_map is not None:
         axes[3].imshow(std_map, cmap="magma")
@@ -184,7 +184,7 @@ show_two_draws(draws)
 # second random stream that no attribute controls. Two faces with the same attributes then differ exactly where
 # two photographs of one person differ. The course ships a second generator, `toyfaces-64-detail`: the same
 # network, trained from scratch on such faces by the first model's recipe (the `toy-64` preset, then the
-# official learning rate, minibatch and EMA from 340 kimg; 560 kimg in all; its card is
+# official learning rate, minibatch and EMA from 340 kimg; 700 kimg in all; its card is
 # data/pretrained/TOYFACES_64_DETAIL_CARD.md). Here is the same experiment on it, with the same z:
 
 # %%
@@ -200,7 +200,7 @@ print(f"per-pixel std over the draws: mean {std_map_d.mean():.3f}, largest {std_
 # Here noise moves something else. The amplified difference is brightest along the outer edge of the hair,
 # which shifts by about a pixel from draw to draw, the way the end of a strand or a stray hair would, with a
 # faint speckle over the face and a little around the eyes; the backdrop stays still. This model's noise is
-# quieter than the first model's (mean std 0.005 against 0.013), and its largest value (0.11) sits on the
+# quieter than the first model's (mean std 0.004 against 0.013), and its largest value (0.06) sits on the
 # hair's edge, where the first model's (0.38) sat on the eyes.
 
 # %% [markdown]
@@ -234,11 +234,11 @@ for name in ("toyfaces-64: noise", "toyfaces-64-detail: noise"):
 # The data's map (left) is brightest on the crown, where the strands lie on most faces, and thins out down the
 # sides where long hair falls; the faint patch in the middle is the freckles. The first model's noise (middle)
 # sits in a band across the eyes and hardly touches the hair: agreement 0.34. The detail model's (right)
-# follows the outlines of hair and head and spreads over the top of the head, brightest there as the data's:
-# agreement 0.70. Same network, same recipe, other data: a model spends its noise where its data is random
-# when the data has randomness to offer. It does not yet draw the strands themselves, the thin lighter and
-# darker lines of the data; after 560 kimg its hair shows only a faint texture, and most of its noise goes
-# into moving edges.
+# follows the outlines of hair and head and fills the head, brightest over its upper half, where the data's
+# is brightest too, though less on the crown and more across the eyes than the data's: agreement 0.70. Same
+# network, same recipe, other data: a model spends its noise where its data is random when the data has
+# randomness to offer. It does not yet draw the strands themselves, the thin lighter and darker lines of the
+# data; after 700 kimg its hair shows only a faint texture, and much of its noise goes into moving edges.
 
 # %%
 assert map_agreement(average_maps["toyfaces-64-detail: noise"], target) > map_agreement(
@@ -262,23 +262,36 @@ settings = {
     "coarse only": level_strength(G.cfg, "coarse"),
     "fine only": level_strength(G.cfg, "fine"),
 }
-variation, maps = {}, {}
-for name, s in settings.items():
+
+
+def noise_std_map(G, noise_strength, draws=16):
+    """Where `draws` noise draws for the face z differ (w fixed): per-pixel std, averaged over RGB, [H, W]."""
     torch.manual_seed(2)
     with torch.no_grad():
-        imgs = G(z.repeat(16, 1), truncation_psi=0.7, noise_mode="random", noise_strength=s)
-    maps[name] = imgs.std(dim=0).mean(dim=0)  # where the draws differ, per pixel
+        imgs = G(z.repeat(draws, 1), truncation_psi=0.7, noise_mode="random", noise_strength=noise_strength)
+    return imgs.std(dim=0).mean(dim=0)
+
+
+def show_std_maps(maps, top=None):
+    """The maps side by side on one colour scale, 0 to `top`, so that their brightness compares; with no `top`
+    each on its own scale, 0 to its largest value (in its title), to show where it acts however weak."""
+    fig, axes = plt.subplots(1, len(maps), figsize=(2.8 * len(maps), 3))
+    for ax, (name, m) in zip(axes, maps.items()):
+        ax.imshow(m, cmap="magma", vmin=0, vmax=top if top is not None else m.max().item())
+        ax.set_title(f"std, noise: {name}" + ("" if top is not None else f" (max {m.max():.3f})"), fontsize=9)
+        ax.axis("off")
+    plt.tight_layout()
+    plt.show()
+
+
+variation, maps = {}, {}
+for name, s in settings.items():
+    maps[name] = noise_std_map(G, s)
     variation[name] = maps[name].mean().item()
     print(f"{name:>12}: mean per-pixel std over noise draws {variation[name]:.4f}")
 # the draws look alike to the eye (as in the section above), so show where they differ, on one colour scale
 top = max(m.max().item() for m in maps.values())
-fig, axes = plt.subplots(1, 4, figsize=(11, 3))
-for ax, (name, m) in zip(axes, maps.items()):
-    ax.imshow(m, cmap="magma", vmin=0, vmax=top)
-    ax.set_title(f"std, noise: {name}", fontsize=9)
-    ax.axis("off")
-plt.tight_layout()
-plt.show()
+show_std_maps(maps, top)
 
 # %% [markdown]
 # With no noise at all every draw is the same picture (std 0). The noise of the coarse layers (4–8 px) shifts
@@ -322,21 +335,13 @@ check_noise_strengths(noise_strengths)
 
 # %%
 middle_only = level_strength(G.cfg, "middle")
-torch.manual_seed(2)
-with torch.no_grad():
-    imgs = G(z.repeat(16, 1), truncation_psi=0.7, noise_mode="random", noise_strength=middle_only)
-maps["middle only"] = imgs.std(dim=0).mean(dim=0)
+maps["middle only"] = noise_std_map(G, middle_only)
 variation["middle only"] = maps["middle only"].mean().item()
 print("noise_strength:", middle_only)
-for name in ("coarse only", "middle only", "fine only"):
+levels = ("coarse only", "middle only", "fine only")
+for name in levels:
     print(f"{name:>12}: mean per-pixel std over noise draws {variation[name]:.4f}")
-fig, axes = plt.subplots(1, 3, figsize=(8.5, 3))
-for ax, name in zip(axes, ("coarse only", "middle only", "fine only")):
-    ax.imshow(maps[name], cmap="magma", vmin=0, vmax=top)
-    ax.set_title(f"std, noise: {name}", fontsize=9)
-    ax.axis("off")
-plt.tight_layout()
-plt.show()
+show_std_maps({name: maps[name] for name in levels}, top)
 assert variation["middle only"] > variation["coarse only"] > variation["fine only"]  # what the text below says
 
 # %% [markdown]
@@ -347,6 +352,30 @@ assert variation["middle only"] > variation["coarse only"] > variation["fine onl
 # in this model: the coarse noise moves the outlines, the middle noise the details of the eyes, and the fine
 # noise nothing.
 #
+# The detail model of section 4 learned from faces whose strands and freckles fall at random. The same three
+# settings on it (the same face z, the same noise draws), each map on its own scale this time, since its fine
+# noise is much weaker than its coarse noise:
+
+# %%
+maps_d = {name: noise_std_map(G_detail, level_strength(G_detail.cfg, name.split()[0])) for name in levels}
+for name in levels:
+    print(f"{name:>12}: mean per-pixel std over noise draws {maps_d[name].mean():.4f}")
+show_std_maps(maps_d)
+
+# %% [markdown]
+# Here the fine layers' noise is on: 0.0017 on average, where the first model's rounds to 0.0000. It is a
+# speckle over the whole head, hair and skin alike, brightest on the eyes and the glasses. The coarse noise does
+# what the first model's did, moving the outlines of hair and head, and the middle noise is the weakest of the
+# three (0.0005; in the first model the strongest). That is closer to the paper's figure 5, where coarse noise
+# moves large shapes and fine noise adds the finest detail: the data's strands and freckles are a pixel or two
+# wide, the scale the 64 px layers work at. What this model's fine noise draws is still a speckle, not
+# strands.
+
+# %%
+assert maps_d["fine only"].mean() > maps_d["middle only"].mean()  # what the text above says
+assert maps_d["fine only"].mean() > 0.001 > variation["fine only"]  # on here, off in the first model
+
+# %% [markdown]
 # **Exercise 2.** Write the noise input of section 3 as a module, the "B" of figure 1(b). It holds one learned
 # strength per channel, all starting at 0. `forward(x, noise)` adds the single-channel noise image, scaled by
 # each channel's strength; when no noise image is given, it draws a fresh standard Gaussian one for each
