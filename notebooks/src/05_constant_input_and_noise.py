@@ -357,7 +357,8 @@ assert variation["middle only"] > variation["coarse only"] > variation["fine onl
 # noise is much weaker than its coarse noise:
 
 # %%
-maps_d = {name: noise_std_map(G_detail, level_strength(G_detail.cfg, name.split()[0])) for name in levels}
+maps_d = {f"{level} only": noise_std_map(G_detail, level_strength(G_detail.cfg, level))
+          for level in ("coarse", "middle", "fine")}
 for name in levels:
     print(f"{name:>12}: mean per-pixel std over noise draws {maps_d[name].mean():.4f}")
 show_std_maps(maps_d)
