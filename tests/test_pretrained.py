@@ -117,7 +117,8 @@ def test_detail_model_puts_its_noise_where_the_data_has_random_detail(G):
     plain = map_agreement(noise_map(G, seeds=range(16), draws=8), target)
     detail = map_agreement(noise_map(G_detail, seeds=range(16), draws=8), target)
     assert detail > 0.5 and detail > plain + 0.2, (detail, plain)
-    # the 64 px noise is at work (the main model switched it almost off, mean 0.0000; lesson 05): 0.0030 measured at 700 kimg, main 0.00004
+    # the 64 px noise is at work (the main model switched it almost off; lesson 05): measured 0.0030 for the
+    # detail model at 700 kimg, 0.00004 for the main model
     fine = level_strength(G.cfg, "fine")
     assert noise_map(G_detail, seeds=range(8), draws=6, noise_strength=fine).mean() > 0.0015
     assert noise_map(G, seeds=range(8), draws=6, noise_strength=fine).mean() < 0.0005
