@@ -10,8 +10,10 @@ port train; fp32 unless --amp bf16. Variants (each a switch that computes the sa
   strided    resample.STRIDED_SCALE_DEVICES: up/down convolutions as their stride-2 4x4 equivalents
   nhwc       channels_last tensors (oneDNN's native layout)
   gradfix    conv.GRADFIX_DEVICES on the CPU: double backward as plain convolution kernels
-  winograd   conv.WINOGRAD_DEVICES: 3x3 stride-1 convolutions (>= 16 px, batch >= 16, >= 128 channels) by NNPACK
-  fast       what the library does by default on this machine
+  winograd   conv.WINOGRAD_DEVICES: 3x3 stride-1 convolutions (>= 16 px, batch >= 16, >= 128 channels) by NNPACK,
+             always (conv.WINOGRAD_MEASURE off)
+  fast       what the library does by default on this machine (NNPACK only for the shapes it measured faster on;
+             those verdicts are printed after the line)
 Prints one line per variant: ms per step and images per second (median of --steps steps after a warm-up), and
 the process CPU time per step (less sensitive to other load on the machine than the wall time).
 """
@@ -50,6 +52,7 @@ def time_variant(name, data, args):
     v = VARIANTS[name]
     resample.STRIDED_SCALE_DEVICES, conv.GRADFIX_DEVICES = v["strided"], v["gradfix"]
     conv.WINOGRAD_DEVICES = v["winograd"]
+    conv.WINOGRAD_MEASURE = name == "fast"
     base = get_train_config("ffhq-256")
     cfg = base.replace(start_resolution=args.resolution, minibatch={}, minibatch_base=args.batch,
                        stable_kimg=1e9, snapshot_kimg=1e9, amp=args.amp, r1_interval=1, style_mixing_prob=0.9,
@@ -70,6 +73,9 @@ def time_variant(name, data, args):
           f"{cfg.channels_last}: {dt * 1000:.0f} ms/step, {args.batch / dt:.2f} img/s, "
           f"CPU time {statistics.median(cpu):.1f} s/step "
           f"(CPU {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads)", flush=True)
+    if conv.WINOGRAD_MEASURE:
+        for line in conv.winograd_choices():
+            print(f"{'':>15}{line}")
 
 
 def main():

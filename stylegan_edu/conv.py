@@ -23,19 +23,32 @@ Winograd on the CPU (WINOGRAD_DEVICES): oneDNN computes a 3x3 convolution direct
 channel and output pixel); NNPACK, which PyTorch's CPU wheels include, has Winograd kernels that need about 2.25x
 fewer. For the 3x3, stride-1 convolutions of a training step (fp32, batch >= 16, maps >= 16 px, >= 128 channels) the
 forward pass and the input gradient (itself a 3x3 convolution, of gy with the flipped, transposed kernel) go
-through NNPACK; the weight gradient stays with oneDNN. Those convolutions take the autograd Functions above on
-the CPU too, so that R1's double backward reaches NNPACK as well. The results differ from oneDNN's by ~5e-6
-(relative RMS): rounding, not a different function. Smaller maps, batches or channel counts are faster (or only
-possible) with oneDNN (benchmarks/cpu_step_variants.py, docs/benchmarks.md).
+through NNPACK where it is faster on this machine; the weight gradient stays with oneDNN. Those convolutions
+take the autograd Functions above on the CPU too, so that R1's double backward reaches NNPACK as well. The
+results differ from oneDNN's by ~5e-6 (relative RMS): rounding, not a different function. Smaller maps, batches
+or channel counts are faster (or only possible) with oneDNN (benchmarks/cpu_step_variants.py, docs/benchmarks.md).
+
+Which is faster depends on the CPU, not on its instruction set alone: NNPACK has AVX2 kernels only, oneDNN uses
+AVX-512 where there is one. On a 2-core AMD EPYC with AVX-512 NNPACK took a 512->512 convolution at 32 px, batch
+32, in 0.44 s against oneDNN's 0.68; on a 2-core Intel Xeon with AVX-512 (and AMX) oneDNN won every shape tried,
+e.g. 0.45 s against NNPACK's 0.63. So the first convolution of each shape times both (a few runs, about three
+times the convolution's own cost) and every later one of that shape, in this process, takes the faster
+(`winograd_choices()` lists the verdicts; WINOGRAD_MEASURE = False skips the timing and always takes NNPACK).
 """
 
 from __future__ import annotations
+
+import math
+import time
 
 import torch
 import torch.nn.functional as F
 
 GRADFIX_DEVICES = {"cuda"}
 WINOGRAD_DEVICES = {"cpu"}
+WINOGRAD_MEASURE = True
+NNPACK_MARGIN = 0.95  # NNPACK must be this much faster to be taken: near a tie, keep oneDNN's (exact) default
+_nnpack_faster: dict[tuple, tuple[bool, float, float]] = {}  # (x shape, w shape, threads) -> verdict, ms, ms
 
 
 def _winograd(x, w, stride: int, padding: tuple[int, int], groups: int) -> bool:
@@ -45,7 +58,38 @@ def _winograd(x, w, stride: int, padding: tuple[int, int], groups: int) -> bool:
             and torch.backends.nnpack.is_available()
             and x.dtype == w.dtype == torch.float32 and not torch.is_autocast_enabled("cpu")
             and stride == 1 and groups == 1 and tuple(w.shape[-2:]) == (3, 3) and tuple(padding) == (1, 1)
-            and x.shape[0] >= 16 and min(x.shape[-2:]) >= 16 and min(x.shape[1], w.shape[0]) >= 128)
+            and x.shape[0] >= 16 and min(x.shape[-2:]) >= 16 and min(x.shape[1], w.shape[0]) >= 128
+            and (not WINOGRAD_MEASURE or _measured_faster(x, w)))
+
+
+def _measured_faster(x, w) -> bool:
+    """Whether NNPACK ran this shape faster than oneDNN, timed on the first call and remembered."""
+    key = (tuple(x.shape), tuple(w.shape), torch.get_num_threads())
+    if key not in _nnpack_faster:
+        nnpack, onednn = _time_both(x.detach(), w.detach())
+        _nnpack_faster[key] = (nnpack < NNPACK_MARGIN * onednn, nnpack * 1e3, onednn * 1e3)
+    return _nnpack_faster[key][0]
+
+
+def _time_both(x, w, repeats: int = 2) -> tuple[float, float]:
+    """Best-of-`repeats` seconds of the forward convolution by NNPACK and by oneDNN, interleaved, after one
+    untimed call each (oneDNN builds its kernel on the first)."""
+    best = [math.inf, math.inf]
+    with torch.no_grad():
+        for i in range(repeats + 1):
+            for j, run in enumerate((_nnpack_conv, lambda a, b: F.conv2d(a, b, None, 1, 1))):
+                t0 = time.perf_counter()
+                run(x, w)
+                if i:
+                    best[j] = min(best[j], time.perf_counter() - t0)
+    return best[0], best[1]
+
+
+def winograd_choices() -> list[str]:
+    """One line per convolution shape timed in this process: which backend takes it and the two times."""
+    return [f"{'x'.join(map(str, xs))} * {'x'.join(map(str, ws))}, {threads} threads: "
+            f"{'NNPACK' if yes else 'oneDNN'} (NNPACK {nn:.1f} ms, oneDNN {dn:.1f} ms)"
+            for (xs, ws, threads), (yes, nn, dn) in _nnpack_faster.items()]
 
 
 def _nnpack_conv(x, w, b=None):

@@ -142,6 +142,7 @@ def test_winograd_path_runs_nnpack_and_matches_onednn_to_second_order(monkeypatc
     plain = _r1_like(x, w, b)
     assert "aten::_nnpack_spatial_convolution" not in _ops_run(lambda: _r1_like(x, w, b))
     monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
+    monkeypatch.setattr(conv, "WINOGRAD_MEASURE", False)  # NNPACK whether or not it is faster on this machine
     ops = _ops_run(lambda: _r1_like(x, w, b))
     assert "aten::_nnpack_spatial_convolution" in ops and "aten::thnn_conv2d" not in ops  # not the slow fallback
     for a, c in zip(plain, _r1_like(x, w, b)):
@@ -153,6 +154,7 @@ def test_winograd_path_runs_nnpack_and_matches_onednn_to_second_order(monkeypatc
 @pytest.mark.parametrize("case", ["batch 8", "64 channels", "8 px", "stride 2", "float64", "bf16 autocast"])
 def test_winograd_path_only_where_it_pays(monkeypatch, case):
     monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
+    monkeypatch.setattr(conv, "WINOGRAD_MEASURE", False)
     n, c, size, stride, dtype = 16, 128, 16, 1, torch.float32
     n, c, size, stride, dtype = {"batch 8": (8, c, size, stride, dtype), "64 channels": (n, 64, size, stride, dtype),
                                  "8 px": (n, c, 8, stride, dtype), "stride 2": (n, c, size, 2, dtype),
@@ -176,6 +178,7 @@ def test_winograd_path_stays_out_of_torch_compile(monkeypatch):
     """Under torch.compile the compiler's kernels take the convolution: switching oneDNN off inside a traced
     function made every block recompile (found with `generate --compile`)."""
     monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
+    monkeypatch.setattr(conv, "WINOGRAD_MEASURE", False)
     torch._dynamo.reset()
     x, w = torch.randn(16, 128, 16, 16), torch.randn(128, 128, 3, 3) / 34
     f = torch.compile(lambda x, w: conv.conv2d(x, w, None, 1, 1), backend="eager", fullgraph=True)
@@ -183,3 +186,41 @@ def test_winograd_path_stays_out_of_torch_compile(monkeypatch):
         y = f(x, w)  # fullgraph: a graph break would raise
         assert "aten::_nnpack_spatial_convolution" not in _ops_run(lambda: f(x, w))
     assert torch.allclose(y, F.conv2d(x, w, None, 1, 1), rtol=1e-4, atol=1e-4)
+
+
+def test_winograd_taken_only_where_measured_faster(monkeypatch):
+    """NNPACK beat oneDNN on one AVX-512 CPU and lost on another: the first convolution of a shape times both."""
+    monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
+    monkeypatch.setattr(conv, "_nnpack_faster", {})
+    timings = {128: (0.010, 0.020), 256: (0.030, 0.020), 192: (0.0097, 0.010)}  # NNPACK, oneDNN seconds by width
+    calls = []
+
+    def fake_time_both(x, w):
+        calls.append(x.shape[1])
+        return timings[x.shape[1]]
+
+    monkeypatch.setattr(conv, "_time_both", fake_time_both)
+    verdicts = {}
+    for c in (128, 256, 192, 128, 256):
+        x, w = torch.randn(16, c, 16, 16), torch.randn(c, c, 3, 3)
+        verdicts[c] = conv._winograd(x, w, 1, (1, 1), 1)
+    # faster: taken; slower: not; 3 % faster is within the margin, so oneDNN's default stays
+    assert verdicts == {128: True, 256: False, 192: False}
+    assert calls == [128, 256, 192]  # each shape timed once
+    lines = conv.winograd_choices()
+    assert len(lines) == 3 and lines[0].startswith("16x128x16x16 * 128x128x3x3") and "NNPACK (NNPACK 10.0 ms" in lines[0]
+    assert "oneDNN (NNPACK 30.0 ms, oneDNN 20.0 ms)" in lines[1]
+    torch.set_num_threads(torch.get_num_threads())  # same count: same key, no new timing
+    conv._winograd(torch.randn(8 * 2, 128, 16, 16), torch.randn(128, 128, 3, 3), 1, (1, 1), 1)
+    assert calls == [128, 256, 192]
+
+
+@pytest.mark.skipif(not torch.backends.nnpack.is_available(), reason="this torch build has no NNPACK")
+def test_winograd_timing_runs_both_backends(monkeypatch):
+    monkeypatch.setattr(conv, "_nnpack_faster", {})
+    x, w = torch.randn(16, 128, 16, 16, requires_grad=True), torch.randn(128, 128, 3, 3)
+    ops = _ops_run(lambda: conv._measured_faster(x, w))
+    assert "aten::_nnpack_spatial_convolution" in ops and "aten::mkldnn_convolution" in ops
+    (verdict, nnpack_ms, onednn_ms), = conv._nnpack_faster.values()
+    assert isinstance(verdict, bool) and 0 < nnpack_ms < 1e4 and 0 < onednn_ms < 1e4
+    assert verdict == (nnpack_ms < conv.NNPACK_MARGIN * onednn_ms)
