@@ -31,7 +31,7 @@ or channel counts are faster (or only possible) with oneDNN (benchmarks/cpu_step
 Which is faster depends on the CPU, not on its instruction set alone: NNPACK has AVX2 kernels only, oneDNN uses
 AVX-512 where there is one. On a 2-core AMD EPYC with AVX-512 NNPACK took a 512->512 convolution at 32 px, batch
 32, in 0.44 s against oneDNN's 0.68; on a 2-core Intel Xeon with AVX-512 (and AMX) oneDNN won every shape tried,
-e.g. 0.45 s against NNPACK's 0.63. So the first convolution of each shape times both (a few runs, about three
+e.g. 0.45 s against NNPACK's 0.63. So the first convolution of each shape times both (three runs of each, about six
 times the convolution's own cost) and every later one of that shape, in this process, takes the faster
 (`winograd_choices()` lists the verdicts; WINOGRAD_MEASURE = False skips the timing and always takes NNPACK).
 """
