@@ -28,7 +28,8 @@ def main():
         raise SystemExit("nnpack_vs_onednn: this torch build has no NNPACK")
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"CPU {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    cap = torch.backends.cpu.get_cpu_capability()
+    print(f"CPU {cap}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     g = torch.Generator().manual_seed(0)
     for n, c, size in SHAPES:
         x, w = torch.randn(n, c, size, size, generator=g), torch.randn(c, c, 3, 3, generator=g)

@@ -208,7 +208,8 @@ def test_winograd_taken_only_where_measured_faster(monkeypatch):
     assert verdicts == {128: True, 256: False, 192: False}
     assert calls == [128, 256, 192]  # each shape timed once
     lines = conv.winograd_choices()
-    assert len(lines) == 3 and lines[0].startswith("16x128x16x16 * 128x128x3x3") and "NNPACK (NNPACK 10.0 ms" in lines[0]
+    assert len(lines) == 3 and lines[0].startswith("16x128x16x16 * 128x128x3x3")
+    assert "NNPACK (NNPACK 10.0 ms" in lines[0]
     assert "oneDNN (NNPACK 30.0 ms, oneDNN 20.0 ms)" in lines[1]
     torch.set_num_threads(torch.get_num_threads())  # same count: same key, no new timing
     conv._winograd(torch.randn(8 * 2, 128, 16, 16), torch.randn(128, 128, 3, 3), 1, (1, 1), 1)
