@@ -181,16 +181,21 @@ def _run_all_cells(page, log: Path | None = None, limit_s: float = 300) -> None:
     started = ("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(e => e.textContent"
                ".includes('*')) || document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='busy']\") "
                "!== null")
-    for attempt in range(3):  # on a loaded machine a click on the menu can get lost: try again
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        try:  # wait until this run has started (a cell pending or the kernel busy) before waiting for its end
-            page.wait_for_function(started, timeout=40_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
+
+    def click_run_all():
+        for attempt in range(3):  # on a loaded machine a click on the menu can get lost: try again
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            try:  # wait until this run has started (a cell pending or the kernel busy) before waiting for its end
+                page.wait_for_function(started, timeout=40_000)
+                return
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+                page.keyboard.press("Escape")
+
+    click_run_all()
+    clicks = 1
     deadline, idle_since = time.monotonic() + limit_s, None
     while True:  # every code cell has a number in its prompt: none is pending ([*]) or unrun ([ ])
         state = page.evaluate(_RUN_STATE)
@@ -200,6 +205,12 @@ def _run_all_cells(page, log: Path | None = None, limit_s: float = 300) -> None:
         stopped = state["kernel"] == "idle" and not any("*" in p for p in prompts)
         idle_since = (idle_since or time.monotonic()) if stopped else None
         if idle_since is not None and time.monotonic() - idle_since > 5:
+            # the kernel busy for something else (a comm, kernel info) passed for the run's start, and no cell
+            # has run: the click was lost on a loaded machine (seen once in CI), so click again, once
+            if clicks < 2 and not any(re.search(r"\[\d+\]", p) for p in prompts):
+                click_run_all()
+                clicks, idle_since = clicks + 1, None
+                continue
             pytest.fail("Run All Cells stopped before the end:\n" + _run_report(state, log))
         if time.monotonic() > deadline:
             pytest.fail(f"Run All Cells had not finished after {limit_s:.0f} s:\n" + _run_report(state, log))
