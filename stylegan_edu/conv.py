@@ -47,7 +47,7 @@ import torch.nn.functional as F
 GRADFIX_DEVICES = {"cuda"}
 WINOGRAD_DEVICES = {"cpu"}
 WINOGRAD_MEASURE = True
-NNPACK_MARGIN = 0.95  # NNPACK must be this much faster to be taken: near a tie, keep oneDNN's (exact) default
+NNPACK_MARGIN = 0.95  # NNPACK must be this much faster to be taken: near a tie, keep oneDNN (rounding 2e-7, not 5e-6)
 _nnpack_faster: dict[tuple, tuple[bool, float, float]] = {}  # (x shape, w shape, threads) -> verdict, ms, ms
 
 
