@@ -67,6 +67,8 @@ train_on() {  # RESUME's run: 2 minutes more on this GPU, its metrics, the snaps
     step "train fp32 eager" 45 $TT --amp none --steps 6
     step "train bf16 channels_last cuda-graphs" 45 $TT --amp bf16 --channels-last --cuda-graphs --steps 6
     step "train bf16 channels_last eager + profile" 60 $TT --amp bf16 --channels-last --steps 6 --profile 30
+    # G and D compiled outside the R1 pass (stylegan_edu/train/compiled_step.py); the warm-up steps compile
+    step "train bf16 channels_last compile" 180 $TT --amp bf16 --channels-last --compile --steps 6 --warmup 3
     # G inference at 1024 px
     step "G compiled fp32 (equality with eager)" 150 $INF --batch 16 --amp none --compile default --iters 5
     step "G compiled bf16 channels_last" 150 $INF --batch 64 --amp bf16 --channels-last --compile default

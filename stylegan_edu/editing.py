@@ -398,7 +398,7 @@ def _bar(progress: bool, total: int, desc: str):
 def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths=STRENGTHS,
                     attributes: Sequence[str] | None = None, condition: Sequence[str] | None = None,
                     layers=None, psi: float = 0.7, seed: int = 1, batch_size: int = 50,
-                    progress: bool = False) -> dict:
+                    half_range: bool = False, progress: bool = False) -> dict:
     """How well each direction edits its attribute, read back with the feature network on `num_faces` faces.
 
     Faces: z from `seed` (another seed than the directions' samples), truncated with `psi`; each is edited along
@@ -414,6 +414,12 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
     - conditional: the edit again with the direction conditioned on `condition` (default: the worst-moving
       other attribute), only at the two end strengths: the named attributes' movement without and with
       conditioning, and `reached` with conditioning (what holding them still costs).
+
+    half_range: also edit each face to the strength at which the attribute covers half its range
+      (`half_range_strength` on the plotted strengths' readings) and read every attribute again there: entry
+      "half_range" = {"strength", "reached", "others_mean", "others_worst", "others_worst_moved"}, or None when
+      the plotted strengths never cover half the range. The plotted span is a choice (±3 sd of w takes
+      face_size past its whole range), so this asks what an edit that does what is asked of it costs the others.
 
     layers: as in `edit` (None: every layer), or "own": each attribute on the layers of its own ToyFaces level
     (`ATTRIBUTE_SCALES`: glasses on the middle layers, pos_x on the coarse ones, hair colour on the fine ones),
@@ -444,7 +450,7 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
     rng = attribute_ranges(reader, names)
     ws0 = seed_ws_from_generator(G, num_faces, seed, psi)
     nonzero = [s for s in strengths if s != 0]
-    total = len(targets) * num_faces * (len(nonzero) + 2) + num_faces
+    total = len(targets) * num_faces * (len(nonzero) + 2 + 2 * half_range) + num_faces
     bar = _bar(progress, total, "editing")
 
     def read(ws):  # [M, L, D] -> [M, K] standardised values of the editable attributes
@@ -491,11 +497,90 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
             }
         else:
             entry["conditional"] = None
+        if half_range:
+            entry["half_range"] = None
+            s_half = half_range_strength(strengths, vals[:, :, a].mean(1) / rng[a])
+            if s_half is not None:
+                lo = read(edit(G, ws0, vec, [-s_half], layers_of(name))[:, 0])
+                hi = read(edit(G, ws0, vec, [s_half], layers_of(name))[:, 0])
+                hmove = (hi - lo) / rng
+                habs = hmove.abs().mean(0)
+                hworst = max(others, key=lambda k: float(habs[k]))
+                entry["half_range"] = {"strength": round(s_half, 4), "reached": round(float(hmove[:, a].mean()), 4),
+                                       "others_mean": round(float(habs[others].mean()), 4),
+                                       "others_worst": names[hworst],
+                                       "others_worst_moved": round(float(habs[hworst]), 4)}
         result[name] = entry
     if bar is not None:
         bar.close()
     return {"attributes": result, "num_faces": num_faces, "strengths": strengths, "psi": psi, "seed": seed,
             "layers": "all" if layers is None else layers, "directions_samples": dirs.num_samples}
+
+
+@torch.no_grad()
+def measure_reader_floor(reader, names: Sequence[str], num_faces: int = 200, seed: int = 50_000,
+                         cover: float = 0.5, size: int = 64, batch_size: int = 50) -> dict:
+    """What the feature network reads when a *real* ToyFace changes in one attribute only: the floor under
+    `measure_editing`'s "others".
+
+    ToyFaces draws a face from its attribute vector, so one attribute can be changed exactly: for faces number
+    `seed`, `seed` + 1, ... (numbers the training set does not use) and each attribute in `names`, the face is
+    drawn twice, the attribute set to the two ends of the middle `cover` share of its range (a binary one: 0
+    and 1, its whole range), and all attributes are read from both images as `measure_editing` reads them.
+    Every movement of another attribute is then the reader's own cross-talk (or the picture's: a longer fringe
+    does hide the brows), since nothing else changed. Per attribute: {"reached", "others_mean", "others_worst",
+    "others_worst_moved"}, in the units of `measure_editing`.
+    """
+    from stylegan_edu.data.toyfaces import ATTRIBUTE_BINARY, ATTRIBUTE_HIGH, ATTRIBUTE_LOW, ATTRIBUTE_NAMES
+    from stylegan_edu.data.toyfaces import render, sample_attributes
+
+    num_faces = check_number("num_faces", num_faces, 1, integer=True)
+    cover = check_number("cover", cover, 0, 1, lo_open=True)
+    names = list(names)
+    cols = [ATTRIBUTE_NAMES.index(n) for n in names]
+    rng = attribute_ranges(reader, names)
+    base = np.stack([sample_attributes(seed + i) for i in range(num_faces)])
+
+    def read(attrs):  # [F, 20] attribute vectors -> [F, K] standardised readings of `names`
+        img = torch.from_numpy(np.stack([render(a, size) for a in attrs])).permute(0, 3, 1, 2).float() / 127.5 - 1
+        device = next(reader.parameters()).device
+        return torch.cat([reader.attribute_values(b.to(device))[:, cols].float().cpu()
+                          for b in img.split(batch_size)])
+
+    result = {}
+    for a, name in enumerate(names):
+        c = cols[a]
+        lo_hi = (0.0, 1.0) if ATTRIBUTE_BINARY[c] else (0.5 - cover / 2, 0.5 + cover / 2)
+        ends = []
+        for t in lo_hi:
+            attrs = base.copy()
+            attrs[:, c] = ATTRIBUTE_LOW[c] + t * (ATTRIBUTE_HIGH[c] - ATTRIBUTE_LOW[c])
+            ends.append(read(attrs))
+        move = (ends[1] - ends[0]) / rng
+        moved_abs = move.abs().mean(0)
+        others = [k for k in range(len(names)) if k != a]
+        worst = max(others, key=lambda k: float(moved_abs[k]))
+        result[name] = {"reached": round(float(move[:, a].mean()), 4),
+                        "others_mean": round(float(moved_abs[others].mean()), 4),
+                        "others_worst": names[worst], "others_worst_moved": round(float(moved_abs[worst]), 4)}
+    return {"attributes": result, "num_faces": num_faces, "seed": seed, "cover": cover, "size": size}
+
+
+def half_range_strength(strengths: Sequence[float], mean_values: torch.Tensor, target: float = 0.5) -> float | None:
+    """The strength s > 0 at which the edit from -s to +s covers `target` of the attribute's range.
+
+    strengths: sorted; mean_values[i]: the attribute's mean reading over the faces at strengths[i], in units of
+    its range. Uses the pairs (-s, +s) the strengths hold (with 0: no change), interpolates linearly between the
+    first pair that covers `target` and the one below it; None if no pair does.
+    """
+    at = {float(s): float(v) for s, v in zip(strengths, mean_values)}
+    prev_s, prev_r = 0.0, 0.0
+    for s in sorted(x for x in at if x > 0 and -x in at):
+        r = at[s] - at[-s]
+        if r >= target:
+            return prev_s + (target - prev_r) / (r - prev_r) * (s - prev_s)
+        prev_s, prev_r = s, max(prev_r, r)
+    return None
 
 
 def seed_ws_from_generator(G, num_faces: int, seed: int, psi: float) -> torch.Tensor:
@@ -515,6 +600,9 @@ def format_table(m: dict) -> str:
              f"{m['directions_samples']} samples", "",
              f"{'attribute':<15}{'spearman':>9}{'reached':>8}{'others':>7}  {'worst other':<22}"
              f"{'held: moved':>12}{'-> cond.':>9}{'reached':>8}"]
+    half = any("half_range" in e for e in m["attributes"].values())
+    if half:
+        lines[-1] += f"{'| half:':>8}{'reached':>8}{'others':>7}  worst other"
     for name, e in m["attributes"].items():
         worst = f"{e['others_worst']} {e['others_worst_moved']:.2f}"
         row = f"{name:<15}{e['spearman']:>9.2f}{e['reached']:>8.2f}{e['others_mean']:>7.2f}  {worst:<22}"
@@ -522,15 +610,25 @@ def format_table(m: dict) -> str:
         if c:
             held = c["held"][0]
             row += f"{c['moved_unconditional'][held]:>12.2f}{c['moved_conditional'][held]:>9.2f}{c['reached']:>8.2f}"
+        elif half:
+            row += " " * 29
+        if half:
+            h = e.get("half_range")
+            row += (f"{h['strength']:>7.2f}{h['reached']:>8.2f}{h['others_mean']:>7.2f}  "
+                    f"{h['others_worst']} {h['others_worst_moved']:.2f}") if h else f"{'not reached':>22}"
         lines.append(row)
     lines += ["", "spearman: mean over faces of rank correlation of the attribute read back with the strength;",
               "reached: mean (value at max - value at min strength) / the attribute's range; others: the same,",
               "absolute, averaged over the other editable attributes; worst other: the one that moves most.",
               "held: that worst attribute, its movement without and with conditioning on it (InterFaceGAN), and",
               "the edited attribute's reached share with conditioning."]
+    if half:
+        lines += ["half: the strength (sd) at which the edit covers half the attribute's range on these faces, and",
+                  "what the faces edited from -that to +that read: reached, others and the worst other."]
     return "\n".join(lines)
 
 
 __all__ = ["Directions", "STRENGTHS", "cache_file", "cached_directions", "conditional_direction", "edit",
            "edit_figure", "edit_images", "editable_attributes", "find_directions", "format_table",
-           "measure_editing", "parse_strengths", "read_samples", "resolve_layers", "seed_ws"]
+           "half_range_strength", "measure_editing", "measure_reader_floor", "parse_strengths", "read_samples",
+           "resolve_layers", "seed_ws"]

@@ -12,7 +12,9 @@ from PIL import Image
 
 from stylegan_edu.cli import main
 from stylegan_edu.editing import (Directions, cached_directions, conditional_direction, edit, edit_figure,
-                                  fit_normals, measure_editing, parse_strengths, resolve_layers)
+                                  fit_normals, format_table, half_range_strength, measure_editing, measure_reader_floor,
+                                  parse_strengths,
+                                  resolve_layers)
 from stylegan_edu.generator import Generator
 
 torch.set_num_threads(1)
@@ -149,6 +151,44 @@ def test_conditional_editing_holds_the_named_attribute_better(shipped, dirs):
     assert c["moved_conditional"]["bangs"] < c["moved_unconditional"]["bangs"]
     assert e["spearman"] > 0.5 and e["reached"] > 0.2
     assert 0 <= e["others_mean"] <= e["others_worst_moved"]
+
+
+def test_half_range_strength_interpolates_between_symmetric_pairs():
+    s = [-3, -2, -1, 0, 1, 2, 3]
+    # coverage: 0.2 at +-1, 0.6 at +-2 -> half the range at 1 + (0.5 - 0.2) / 0.4 = 1.75
+    assert half_range_strength(s, torch.tensor([-0.4, -0.3, -0.1, 0.0, 0.1, 0.3, 0.4])) == pytest.approx(1.75)
+    assert half_range_strength(s, torch.tensor([-0.4, -0.3, -0.3, 0.0, 0.3, 0.3, 0.4])) == pytest.approx(5 / 6)
+    assert half_range_strength(s, torch.zeros(7) + torch.arange(7) * 0.05) is None  # 0.3 at +-3: never half
+    assert half_range_strength(s, -torch.arange(7.0)) is None  # moves the wrong way
+    assert half_range_strength([-3, 0, 2], torch.tensor([-5.0, 0.0, 5.0])) is None  # no symmetric pair
+
+
+def test_half_range_edit_covers_about_half_and_is_reported(shipped, dirs):
+    G, reader = shipped
+    m = measure_editing(G, reader, dirs, num_faces=8, attributes=["face_size", "hair_part"], condition=[],
+                        half_range=True)
+    h = m["attributes"]["face_size"]["half_range"]
+    # face_size covers more than its whole range at +-3 sd, so half of it comes at a smaller strength, measured
+    # again on the faces edited there (not interpolated): near half the range, the others moving less than at 3
+    assert 0 < h["strength"] < 3 and 0.35 < h["reached"] < 0.65, h
+    assert h["others_mean"] < m["attributes"]["face_size"]["others_mean"]
+    assert m["attributes"]["hair_part"]["half_range"] is None  # the reader's weakest: never half within +-3
+    table = format_table(m)
+    assert "| half:" in table and "not reached" in table
+
+
+def test_reader_floor_sees_one_changed_attribute_and_little_else(shipped):
+    _, reader = shipped
+    names = ["yaw", "glasses", "background_hue", "hair_color"]
+    m = measure_reader_floor(reader, names, num_faces=12)
+    a = m["attributes"]
+    # real faces changed in one attribute only: the reader follows it (half the range of a continuous one, the
+    # whole of a binary one) and reads the rest nearly unchanged
+    assert 0.35 < a["yaw"]["reached"] < 0.7 and 0.35 < a["background_hue"]["reached"] < 0.7, a
+    assert a["glasses"]["reached"] > 0.7, a
+    assert all(e["others_mean"] < 0.1 for e in a.values()), a
+    with pytest.raises(ValueError, match="cover must be"):
+        measure_reader_floor(reader, names, num_faces=2, cover=0)
 
 
 def test_own_level_edits_each_attribute_on_its_datasets_level(shipped, dirs):
