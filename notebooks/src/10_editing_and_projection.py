@@ -164,6 +164,13 @@ for name, e in m_mid["attributes"].items():
 # measured for this text) covers about as much of the range (0.33). The head's position does not move at all on
 # the middle layers (0.00: it lives in the coarse ones), and hair colour a third as far as on every layer (it
 # lives mostly in the fine ones).
+#
+# Is a quarter of the range the model's fault or the reader's? Part of it is how far ±3 sd goes: it pushes hair
+# colour past its whole range. The library's benchmark (`benchmarks/editing_table.py --half-range --floor`,
+# 200 faces, docs/benchmarks.md) also sizes each edit to cover exactly half its attribute's range: the others then
+# move 0.12–0.35 of theirs on average, and 0.15 or less for five of the seventeen attributes. And it shows the
+# reader real ToyFaces redrawn with one attribute changed and nothing else: the reader then moves the others by
+# only 0.01–0.05. So most of what moves along is really in the pictures: this model's W carries it along.
 
 # %% [markdown]
 # ## 3 · Conditional editing: change one attribute, hold another
