@@ -394,6 +394,17 @@ def _bar(progress: bool, total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="img", leave=False, file=sys.stderr)
 
 
+def _movement(move: torch.Tensor, a: int, names: Sequence[str]) -> tuple[dict, torch.Tensor]:
+    """Summary of an edit's readings: move [F, K] = (value after - value before) / range per face and attribute,
+    `a` the edited one. Returns ({"reached": its mean, "others_mean", "others_worst", "others_worst_moved": the
+    other attributes' mean absolute movements, averaged, and the largest}, those movements [K])."""
+    moved_abs = move.abs().mean(0)
+    others = [k for k in range(len(names)) if k != a]
+    worst = max(others, key=lambda k: float(moved_abs[k]))
+    return {"reached": round(float(move[:, a].mean()), 4), "others_mean": round(float(moved_abs[others].mean()), 4),
+            "others_worst": names[worst], "others_worst_moved": round(float(moved_abs[worst]), 4)}, moved_abs
+
+
 @torch.no_grad()
 def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths=STRENGTHS,
                     attributes: Sequence[str] | None = None, condition: Sequence[str] | None = None,
@@ -474,15 +485,9 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
         x = np.asarray(strengths)
         rhos = [spearmanr(x, vals[:, f, a].numpy()).statistic for f in range(num_faces)]
         rho = float(np.nanmean(rhos))
-        move = (vals[-1] - vals[0]) / rng  # [F, K]
-        reached = float(move[:, a].mean())
-        moved_abs = move.abs().mean(0)  # [K]
-        others = [k for k in range(len(names)) if k != a]
-        worst = max(others, key=lambda k: float(moved_abs[k]))
-        entry = {"layers": layers_of(name) or "all", "spearman": round(rho, 4), "reached": round(reached, 4),
-                 "others_mean": round(float(moved_abs[others].mean()), 4),
-                 "others_worst": names[worst], "others_worst_moved": round(float(moved_abs[worst]), 4)}
-        held = [c for c in (condition if condition is not None else [names[worst]]) if c != name]
+        moved, moved_abs = _movement((vals[-1] - vals[0]) / rng, a, names)
+        entry = {"layers": layers_of(name) or "all", "spearman": round(rho, 4), **moved}
+        held = [c for c in (condition if condition is not None else [entry["others_worst"]]) if c != name]
         if held:
             cvec = dirs.vector(name, held)
             lo = read(edit(G, ws0, cvec, [strengths[0]], layers_of(name))[:, 0])
@@ -503,13 +508,7 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
             if s_half is not None:
                 lo = read(edit(G, ws0, vec, [-s_half], layers_of(name))[:, 0])
                 hi = read(edit(G, ws0, vec, [s_half], layers_of(name))[:, 0])
-                hmove = (hi - lo) / rng
-                habs = hmove.abs().mean(0)
-                hworst = max(others, key=lambda k: float(habs[k]))
-                entry["half_range"] = {"strength": round(s_half, 4), "reached": round(float(hmove[:, a].mean()), 4),
-                                       "others_mean": round(float(habs[others].mean()), 4),
-                                       "others_worst": names[hworst],
-                                       "others_worst_moved": round(float(habs[hworst]), 4)}
+                entry["half_range"] = {"strength": round(s_half, 4), **_movement((hi - lo) / rng, a, names)[0]}
         result[name] = entry
     if bar is not None:
         bar.close()
@@ -527,8 +526,8 @@ def measure_reader_floor(reader, names: Sequence[str], num_faces: int = 200, see
     `seed`, `seed` + 1, ... (numbers the training set does not use) and each attribute in `names`, the face is
     drawn twice, the attribute set to the two ends of the middle `cover` share of its range (a binary one: 0
     and 1, its whole range), and all attributes are read from both images as `measure_editing` reads them.
-    Every movement of another attribute is then the reader's own cross-talk (or the picture's: a longer fringe
-    does hide the brows), since nothing else changed. Per attribute: {"reached", "others_mean", "others_worst",
+    Every movement of another attribute is then the reader's own cross-talk (or the picture's: a fringe
+    hides the parting), since nothing else changed. Per attribute: {"reached", "others_mean", "others_worst",
     "others_worst_moved"}, in the units of `measure_editing`.
     """
     from stylegan_edu.data.toyfaces import ATTRIBUTE_BINARY, ATTRIBUTE_HIGH, ATTRIBUTE_LOW, ATTRIBUTE_NAMES
@@ -556,13 +555,7 @@ def measure_reader_floor(reader, names: Sequence[str], num_faces: int = 200, see
             attrs = base.copy()
             attrs[:, c] = ATTRIBUTE_LOW[c] + t * (ATTRIBUTE_HIGH[c] - ATTRIBUTE_LOW[c])
             ends.append(read(attrs))
-        move = (ends[1] - ends[0]) / rng
-        moved_abs = move.abs().mean(0)
-        others = [k for k in range(len(names)) if k != a]
-        worst = max(others, key=lambda k: float(moved_abs[k]))
-        result[name] = {"reached": round(float(move[:, a].mean()), 4),
-                        "others_mean": round(float(moved_abs[others].mean()), 4),
-                        "others_worst": names[worst], "others_worst_moved": round(float(moved_abs[worst]), 4)}
+        result[name] = _movement((ends[1] - ends[0]) / rng, a, names)[0]
     return {"attributes": result, "num_faces": num_faces, "seed": seed, "cover": cover, "size": size}
 
 
