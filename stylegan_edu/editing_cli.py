@@ -54,6 +54,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--measure", action="store_true",
                    help="print the editing table (Spearman, share of range reached, other attributes' movement, "
                         "conditional vs unconditional) instead of drawing")
+    p.add_argument("--half-range", action="store_true",
+                   help="with --measure: also edit each face to the strength that covers half the attribute's range "
+                        "and read the other attributes there")
     p.add_argument("--faces", type=positive_int(), default=200, help="faces measured with --measure (default 200)")
     p.add_argument("--samples", type=positive_int(), default=1000,
                    help="generated faces the directions are fitted on (default 1000; cached)")
@@ -90,6 +93,8 @@ def _run(args) -> int:
     for name in attrs + condition:
         if name not in editable:
             raise UsageError(f"no direction for {name!r}; editable attributes: {', '.join(editable)}")
+    if args.half_range and not args.measure:
+        raise UsageError("--half-range belongs to --measure")
     if not args.measure and len(attrs) != 1:
         raise UsageError(f"--attribute takes one attribute to draw (editable: {', '.join(editable)}), "
                          f"got {args.attribute!r}")
@@ -98,7 +103,7 @@ def _run(args) -> int:
         m = measure_editing(G, reader, dirs, num_faces=args.faces, strengths=args.steps,
                             attributes=attrs or None,
                             condition=condition or None, layers=args.level, psi=args.psi,
-                            progress=not args.no_progress)
+                            half_range=args.half_range, progress=not args.no_progress)
         if args.json:
             json.dump(m | {"ckpt": args.ckpt}, sys.stdout)
             sys.stdout.write("\n")

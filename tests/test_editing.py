@@ -3,6 +3,7 @@ model that editing glasses along its direction raises the reader's glasses proba
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -233,7 +234,18 @@ def test_edit_command_writes_the_grid(tmp_path, capsys, monkeypatch, dirs):
     capsys.readouterr()
 
 
+def test_edit_command_measures_the_half_range_edit(capsys, monkeypatch, dirs):
+    import stylegan_edu.editing as editing
+
+    monkeypatch.setattr(editing, "cached_directions", lambda *a, **k: dirs)
+    assert main(["edit", "--ckpt", "toyfaces-64", "--measure", "--attribute", "face_size", "--faces", "4",
+                 "--half-range", "--json", "--no-progress", "--device", "cpu"]) == 0
+    h = json.loads(capsys.readouterr().out)["attributes"]["face_size"]["half_range"]
+    assert 0 < h["strength"] < 3 and 0.3 < h["reached"] < 0.7, h
+
+
 @pytest.mark.parametrize("argv, fragment", [
+    (["--attribute", "glasses", "--half-range"], "--half-range belongs to --measure"),
     (["--attribute", "smile"], "no direction for 'smile'; editable attributes: yaw"),
     (["--attribute", "glasses", "--condition", "nose"], "no direction for 'nose'"),
     ([], "--attribute takes one attribute to draw"),
