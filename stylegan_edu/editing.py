@@ -539,10 +539,10 @@ def measure_reader_floor(reader, names: Sequence[str], num_faces: int = 200, see
     cols = [ATTRIBUTE_NAMES.index(n) for n in names]
     rng = attribute_ranges(reader, names)
     base = np.stack([sample_attributes(seed + i) for i in range(num_faces)])
+    device = next(reader.parameters()).device
 
     def read(attrs):  # [F, 20] attribute vectors -> [F, K] standardised readings of `names`
         img = torch.from_numpy(np.stack([render(a, size) for a in attrs])).permute(0, 3, 1, 2).float() / 127.5 - 1
-        device = next(reader.parameters()).device
         return torch.cat([reader.attribute_values(b.to(device))[:, cols].float().cpu()
                           for b in img.split(batch_size)])
 
@@ -564,7 +564,8 @@ def half_range_strength(strengths: Sequence[float], mean_values: torch.Tensor, t
 
     strengths: sorted; mean_values[i]: the attribute's mean reading over the faces at strengths[i], in units of
     its range. Uses the pairs (-s, +s) the strengths hold (with 0: no change), interpolates linearly between the
-    first pair that covers `target` and the one below it; None if no pair does.
+    first pair that covers `target` and the one below it, whose coverage counts as the largest of the pairs up
+    to it (so a dip below an earlier pair does not pull the strength down); None if no pair does.
     """
     at = {float(s): float(v) for s, v in zip(strengths, mean_values)}
     prev_s, prev_r = 0.0, 0.0

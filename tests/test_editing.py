@@ -14,8 +14,7 @@ from PIL import Image
 from stylegan_edu.cli import main
 from stylegan_edu.editing import (Directions, cached_directions, conditional_direction, edit, edit_figure,
                                   fit_normals, format_table, half_range_strength, measure_editing, measure_reader_floor,
-                                  parse_strengths,
-                                  resolve_layers)
+                                  parse_strengths, resolve_layers)
 from stylegan_edu.generator import Generator
 
 torch.set_num_threads(1)
