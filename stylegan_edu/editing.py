@@ -48,6 +48,7 @@ import torch
 
 from stylegan_edu.checks import check_number, check_psi, check_seed
 from stylegan_edu.configs import LEVELS
+from stylegan_edu.viz import quantize as _quantize  # the reader was trained on 8-bit images
 
 FORMAT = "stylegan-edu-directions"
 VERSION = 1
@@ -55,11 +56,6 @@ NUM_SAMPLES = 1000  # faces the directions are fitted on (about a minute on a 2-
 STRENGTHS = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)  # the plotted strengths, in sd of w along the direction
 SVM_C = 0.01  # LinearSVC regularisation (see fit_normals)
 MIN_ACCURACY = 0.8  # the feature network's validation accuracy an attribute needs to be editable
-
-
-def _quantize(images: torch.Tensor) -> torch.Tensor:
-    """To 8-bit pixels and back: the reader was trained on 8-bit images (as the metrics do)."""
-    return ((images.float() + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1
 
 
 # --- directions ---------------------------------------------------------------------------------------------------

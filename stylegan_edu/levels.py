@@ -68,14 +68,10 @@ from stylegan_edu.checks import check_number, check_psi, check_seed
 from stylegan_edu.cli_ckpt import add_ckpt_arguments
 from stylegan_edu.cli_types import positive_int, seed_int, truncation_psi
 from stylegan_edu.configs import LEVELS
+from stylegan_edu.viz import quantize as _quantize  # the reader was trained on 8-bit images
 
 MIN_ACCURACY = 0.8  # reader's validation accuracy an attribute needs to be used
 MIN_DIFFERENCE = 0.5  # |attr(A) - attr(B)| in standard deviations of the attribute over real ToyFaces
-
-
-def _quantize(images: torch.Tensor) -> torch.Tensor:
-    """To 8-bit pixels and back (as stylegan_edu.metrics.run.quantize)."""
-    return ((images.float() + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1
 
 
 def _default_attributes(reader, min_accuracy: float) -> list[str]:

@@ -9,6 +9,12 @@ import torch
 from PIL import Image
 
 
+def quantize(images: torch.Tensor) -> torch.Tensor:
+    """Round to 8-bit pixels and back (float in [-1, 1] again), so generated images meet the ToyFaces feature
+    network and the metrics as the reals do (stored as uint8)."""
+    return ((images.float() + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """[N, C, H, W] floats in [-1, 1] -> uint8 [N, H, W, C] (values outside are clipped)."""
     x = (images.detach().float().clamp(-1, 1) + 1) * 127.5

@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from stylegan_edu.checks import check_number, check_seed
+from stylegan_edu.viz import quantize
 
 FEATURE_METRICS = ("fid", "kid", "pr")
 PPL_METRICS = ("ppl_zfull", "ppl_wfull", "ppl_zend", "ppl_wend")
@@ -37,11 +38,6 @@ def parse_metrics(text: str | list[str]) -> list[str]:
     if bad or not names:
         raise ValueError(f"unknown metric {', '.join(bad) or '(none)'}; choose from {', '.join(METRICS)}")
     return list(dict.fromkeys(names))
-
-
-def quantize(images: torch.Tensor) -> torch.Tensor:
-    """Round to 8-bit pixels and back, so generated images meet the feature network as the reals do (uint8)."""
-    return ((images.float() + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1
 
 
 def load_features(kind: str, weights=None, device="cpu", inception_resize: str = "tf1"):
