@@ -2,12 +2,15 @@
 # The GPU checks and benchmarks behind docs/benchmarks.md ("On a GPU"), in one run on a machine with a CUDA GPU.
 #
 #   OUT=artifacts/cuda BUDGET=540 bash benchmarks/cuda_suite.sh
+#   OUT=... BUDGET=420 PARTS="tests train" bash benchmarks/cuda_suite.sh; OUT=... PARTS=fid ...   # two calls
 #   OUT=... BUDGET=... RESUME=path/to/snapshot.pt bash benchmarks/cuda_suite.sh   # also train that run on
 #
 # Writes $OUT/cuda_suite.log (everything printed). With RESUME, that run trains on for MINUTES (default 2) with
 # CUDA graphs, its newest snapshot is split into $OUT/snap.part-* (join with cat) and measured.
 # Each step has its own time limit and no step starts after $BUDGET seconds, so the run fits a short GPU lease;
-# a step that fails or times out is reported and the next one runs. PYTHON picks the interpreter (default
+# a step that fails or times out is reported and the next one runs. PARTS picks and orders the groups of steps
+# (default "tests train fid infer"): their limits add up to more than one 10-minute call, so a lease can run
+# them as two calls back to back (the machine is handed back after 30 s idle). PYTHON picks the interpreter (default
 # python3); the repository goes on PYTHONPATH, nothing is installed. DEVICE=cpu (BENCH=0) dry-runs the plumbing.
 set -u
 OUT=${OUT:-artifacts/cuda}
@@ -50,30 +53,43 @@ train_on() {  # RESUME's run: 2 minutes more on this GPU, its metrics, the snaps
         --real-floor --device $DEV --no-progress
 }
 
-{
-  if [ "${BENCH:-1}" = 1 ]; then  # BENCH=0: only the RESUME part (a dry run of its plumbing)
+tests() {
     step info 20 bash -c "nvidia-smi -L; $PY -c 'import torch; print(torch.__version__, torch.cuda.get_device_name())'"
     step cuda-tests 200 $PY -m pytest -q -rs -p no:cacheprovider --durations=5 tests/test_cuda.py \
         tests/test_metrics_math.py -k cuda
-    # FID-50k at 1024 px: 50,000 JPEG reals prepared first (untimed), then the whole FID timed
-    FIDENV="env STYLEGAN_EDU_CACHE=/tmp/fid50k"
+}
+
+train() {  # training at 1024 px, batch 8, R1 every step (the official setting); the unmet target's setting first
+    # G and D compiled outside the R1 pass (stylegan_edu/train/compiled_step.py); the warm-up steps compile
+    step "train bf16 channels_last compile" 240 $TT --amp bf16 --channels-last --compile --steps 6 --warmup 3
+    step "train bf16 channels_last cuda-graphs" 45 $TT --amp bf16 --channels-last --cuda-graphs --steps 6
+    step "train fp32 eager" 45 $TT --amp none --steps 6
+    step "train bf16 channels_last eager + profile" 60 $TT --amp bf16 --channels-last --steps 6 --profile 30
+}
+
+fid() {  # FID-50k at 1024 px: 50,000 JPEG reals prepared first (untimed), then the whole FID timed
+    local FIDENV="env STYLEGAN_EDU_CACHE=/tmp/fid50k"
     step "FID-50k: prepare the reals (untimed)" 90 $FIDENV $PY benchmarks/fid50k.py --prepare-only --prepare-workers 16
     step "FID-50k: compiled bf16 G, fresh Inception, 14 decoding workers" 300 $FIDENV $PY benchmarks/fid50k.py \
         --device $DEV --compile --amp bf16 --workers 14
-  fi
-    [ -n "${RESUME:-}" ] && train_on
-  if [ "${BENCH:-1}" = 1 ]; then
-    # training at 1024 px, batch 8, R1 every step (the official setting)
-    step "train fp32 eager" 45 $TT --amp none --steps 6
-    step "train bf16 channels_last cuda-graphs" 45 $TT --amp bf16 --channels-last --cuda-graphs --steps 6
-    step "train bf16 channels_last eager + profile" 60 $TT --amp bf16 --channels-last --steps 6 --profile 30
-    # G and D compiled outside the R1 pass (stylegan_edu/train/compiled_step.py); the warm-up steps compile
-    step "train bf16 channels_last compile" 180 $TT --amp bf16 --channels-last --compile --steps 6 --warmup 3
-    # G inference at 1024 px
+}
+
+infer() {  # G inference at 1024 px
     step "G compiled fp32 (equality with eager)" 150 $INF --batch 16 --amp none --compile default --iters 5
     step "G compiled bf16 channels_last" 150 $INF --batch 64 --amp bf16 --channels-last --compile default
     step "G compiled reduce-overhead bf16 channels_last" 150 $INF --batch 64 --amp bf16 --channels-last \
         --compile reduce-overhead
+}
+
+{
+  if [ "${BENCH:-1}" = 1 ]; then  # BENCH=0: only the RESUME part (a dry run of its plumbing)
+    for group in ${PARTS:-tests train fid infer}; do
+      case $group in
+        tests | train | fid | infer) $group ;;
+        *) echo "== unknown group $group (tests, train, fid, infer)" ;;
+      esac
+    done
   fi
-    echo "== total $(($(date +%s) - start)) s"
+  [ -n "${RESUME:-}" ] && train_on
+  echo "== total $(($(date +%s) - start)) s"
 } 2>&1 | tee "$OUT/cuda_suite.log"

@@ -1,7 +1,7 @@
 """Attribute editing along W directions on the shipped model, read back with the ToyFaces feature network.
 
     .venv/bin/python benchmarks/editing_table.py [--faces 200] [--level coarse|middle|fine|own] [--half-range]
-        [--floor] [--json out.json]
+        [--floor] [--hold-others] [--json out.json]
 
 For every editable attribute (the feature network's reliable ones): Spearman of the read-back value with the
 edit strength, the share of the attribute's range reached within strengths -3..3, the mean and worst movement of
@@ -40,6 +40,8 @@ def main() -> int:
                    help="also edit each face to the strength that covers half the attribute's range and read it again")
     p.add_argument("--floor", action="store_true",
                    help="also the reader's floor: real ToyFaces changed in one attribute only, read back")
+    p.add_argument("--hold-others", action="store_true",
+                   help="edit along each direction conditioned on every other editable attribute")
     p.add_argument("--attributes", default=None, help="comma-separated subset (default: every editable one)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -49,7 +51,8 @@ def main() -> int:
     t1 = time.perf_counter()
     attrs = args.attributes.split(",") if args.attributes else None
     m = measure_editing(G, reader, dirs, num_faces=args.faces, strengths=STRENGTHS, attributes=attrs,
-                        layers=args.level, half_range=args.half_range, progress=True)
+                        layers=args.level, half_range=args.half_range, hold_others=args.hold_others,
+                        progress=True)
     t2 = time.perf_counter()
     print(format_table(m))
     print(f"\n{args.ckpt}, {args.threads} thread(s), directions {t1 - t0:.0f} s (cached if ~0), measurement "

@@ -364,7 +364,9 @@ def edit_figure(G, dirs: Directions, seeds: Sequence[int], attribute: str, stren
     where = "all layers" if layers is None else (layers if isinstance(layers, str) else "") + " " + \
         layers_label(G.cfg, resolve_layers(G, layers))
     title = f"{attribute}: strength in sd of w along its direction, {where.strip()}"
-    if condition:
+    if condition and set(condition) >= set(dirs.names) - {attribute}:  # 16 names would not fit the title
+        title += "; every other attribute held (conditional)"
+    elif condition:
         title += f"; {', '.join(condition)} held (conditional)"
     title += f"; \u03c8 {psi:g}"
     return label_grid(grid, columns=cols, rows=[f"seed {s}" for s in seeds], title=title,
@@ -405,7 +407,7 @@ def _movement(move: torch.Tensor, a: int, names: Sequence[str]) -> tuple[dict, t
 def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths=STRENGTHS,
                     attributes: Sequence[str] | None = None, condition: Sequence[str] | None = None,
                     layers=None, psi: float = 0.7, seed: int = 1, batch_size: int = 50,
-                    half_range: bool = False, progress: bool = False) -> dict:
+                    half_range: bool = False, hold_others: bool = False, progress: bool = False) -> dict:
     """How well each direction edits its attribute, read back with the feature network on `num_faces` faces.
 
     Faces: z from `seed` (another seed than the directions' samples), truncated with `psi`; each is edited along
@@ -427,6 +429,11 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
       "half_range" = {"strength", "reached", "others_mean", "others_worst", "others_worst_moved"}, or None when
       the plotted strengths never cover half the range. The plotted span is a choice (±3 sd of w takes
       face_size past its whole range), so this asks what an edit that does what is asked of it costs the others.
+
+    hold_others: edit each attribute along its direction conditioned on every other editable attribute (all the
+      others' normals projected out, InterFaceGAN's conditional manipulation with everything else held; `vector`
+      then scales the strength by the sd of w along that narrower direction). The "conditional" column is then
+      None: nothing is left to hold. Asks whether linear conditioning alone keeps the others still.
 
     layers: as in `edit` (None: every layer), or "own": each attribute on the layers of its own ToyFaces level
     (`ATTRIBUTE_SCALES`: glasses on the middle layers, pos_x on the coarse ones, hair colour on the fine ones),
@@ -473,7 +480,7 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
     result = {}
     for name in targets:
         a = names.index(name)
-        vec = dirs.vector(name)
+        vec = dirs.vector(name, [n for n in names if n != name] if hold_others else ())
         vals = []  # [S, F, K]
         for s in strengths:
             vals.append(base if s == 0 else read(edit(G, ws0, vec, [s], layers_of(name))[:, 0]))
@@ -484,7 +491,7 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
         moved, moved_abs = _movement((vals[-1] - vals[0]) / rng, a, names)
         entry = {"layers": layers_of(name) or "all", "spearman": round(rho, 4), **moved}
         held = [c for c in (condition if condition is not None else [entry["others_worst"]]) if c != name]
-        if held:
+        if held and not hold_others:
             cvec = dirs.vector(name, held)
             lo = read(edit(G, ws0, cvec, [strengths[0]], layers_of(name))[:, 0])
             hi = read(edit(G, ws0, cvec, [strengths[-1]], layers_of(name))[:, 0])
@@ -509,7 +516,8 @@ def measure_editing(G, reader, dirs: Directions, num_faces: int = 200, strengths
     if bar is not None:
         bar.close()
     return {"attributes": result, "num_faces": num_faces, "strengths": strengths, "psi": psi, "seed": seed,
-            "layers": "all" if layers is None else layers, "directions_samples": dirs.num_samples}
+            "layers": "all" if layers is None else layers, "directions_samples": dirs.num_samples,
+            "hold_others": bool(hold_others)}
 
 
 @torch.no_grad()
@@ -587,7 +595,8 @@ def format_table(m: dict) -> str:
     s = m["strengths"]
     lines = [f"editing along W directions: {m['num_faces']} faces, strengths {s[0]:g} .. {s[-1]:g} sd "
              f"({len(s)} steps), psi {m['psi']:g}, layers: {m['layers']}, directions from "
-             f"{m['directions_samples']} samples", "",
+             f"{m['directions_samples']} samples"
+             + ("; every edit conditioned on all the other attributes" if m.get("hold_others") else ""), "",
              f"{'attribute':<15}{'spearman':>9}{'reached':>8}{'others':>7}  {'worst other':<22}"
              f"{'held: moved':>12}{'-> cond.':>9}{'reached':>8}"]
     half = any("half_range" in e for e in m["attributes"].values())

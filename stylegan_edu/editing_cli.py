@@ -47,8 +47,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--level", choices=("coarse", "middle", "fine", "own"), default=None,
                    help="move only this level's styles (default: every layer); with --measure also 'own': each "
                         "attribute on its own ToyFaces level's styles")
-    p.add_argument("--condition", default="", metavar="A,B",
-                   help="attributes to hold still (conditional editing: their directions are projected out)")
+    p.add_argument("--condition", default="", metavar="A,B|others",
+                   help="attributes to hold still (conditional editing: their directions are projected out); "
+                        "'others': every other editable attribute (with --measure: every edit holds all the others)")
     p.add_argument("--psi", type=truncation_psi(), default=0.7, help="truncation psi of the faces (default 0.7)")
     p.add_argument("--out", default="edit.png", help="PNG file to write (default edit.png)")
     p.add_argument("--measure", action="store_true",
@@ -89,7 +90,10 @@ def _run(args) -> int:
         raise UsageError(str(e)) from None
     editable = editable_attributes(reader)
     condition = [c.strip() for c in args.condition.split(",") if c.strip()]
+    hold_others = condition == ["others"]
     attrs = [a.strip() for a in (args.attribute or "").split(",") if a.strip()]
+    if hold_others:
+        condition = [n for n in editable if n not in attrs]
     for name in attrs + condition:
         if name not in editable:
             raise UsageError(f"no direction for {name!r}; editable attributes: {', '.join(editable)}")
@@ -102,8 +106,9 @@ def _run(args) -> int:
     if args.measure:
         m = measure_editing(G, reader, dirs, num_faces=args.faces, strengths=args.steps,
                             attributes=attrs or None,
-                            condition=condition or None, layers=args.level, psi=args.psi,
-                            half_range=args.half_range, progress=not args.no_progress)
+                            condition=None if hold_others else condition or None, layers=args.level,
+                            psi=args.psi, half_range=args.half_range, hold_others=hold_others,
+                            progress=not args.no_progress)
         if args.json:
             json.dump(m | {"ckpt": args.ckpt}, sys.stdout)
             sys.stdout.write("\n")
