@@ -395,12 +395,15 @@ def _bar(progress: bool, total: int, desc: str):
 def _movement(move: torch.Tensor, a: int, names: Sequence[str]) -> tuple[dict, torch.Tensor]:
     """Summary of an edit's readings: move [F, K] = (value after - value before) / range per face and attribute,
     `a` the edited one. Returns ({"reached": its mean, "others_mean", "others_worst", "others_worst_moved": the
-    other attributes' mean absolute movements, averaged, and the largest}, those movements [K])."""
+    other attributes' mean absolute movements, averaged, and the largest, "others_systematic": the same average
+    of |mean movement| (the part every face shares, which a direction conditioned on that attribute removes;
+    the rest is each face's own scatter)}, those movements [K])."""
     moved_abs = move.abs().mean(0)
     others = [k for k in range(len(names)) if k != a]
     worst = max(others, key=lambda k: float(moved_abs[k]))
     return {"reached": round(float(move[:, a].mean()), 4), "others_mean": round(float(moved_abs[others].mean()), 4),
-            "others_worst": names[worst], "others_worst_moved": round(float(moved_abs[worst]), 4)}, moved_abs
+            "others_worst": names[worst], "others_worst_moved": round(float(moved_abs[worst]), 4),
+            "others_systematic": round(float(move[:, others].mean(0).abs().mean()), 4)}, moved_abs
 
 
 @torch.no_grad()
@@ -601,7 +604,7 @@ def format_table(m: dict) -> str:
              f"{'held: moved':>12}{'-> cond.':>9}{'reached':>8}"]
     half = any("half_range" in e for e in m["attributes"].values())
     if half:
-        lines[-1] += f"{'| half:':>8}{'reached':>8}{'others':>7}  worst other"
+        lines[-1] += f"{'| half:':>8}{'reached':>8}{'others':>7}{'syst.':>6}  worst other"
     for name, e in m["attributes"].items():
         worst = f"{e['others_worst']} {e['others_worst_moved']:.2f}"
         row = f"{name:<15}{e['spearman']:>9.2f}{e['reached']:>8.2f}{e['others_mean']:>7.2f}  {worst:<22}"
@@ -613,8 +616,8 @@ def format_table(m: dict) -> str:
             row += " " * 29
         if half:
             h = e.get("half_range")
-            row += (f"{h['strength']:>7.2f}{h['reached']:>8.2f}{h['others_mean']:>7.2f}  "
-                    f"{h['others_worst']} {h['others_worst_moved']:.2f}") if h else f"{'not reached':>22}"
+            row += (f"{h['strength']:>7.2f}{h['reached']:>8.2f}{h['others_mean']:>7.2f}{h['others_systematic']:>6.2f}  "
+                    f"{h['others_worst']} {h['others_worst_moved']:.2f}") if h else f"{'not reached':>28}"
         lines.append(row)
     lines += ["", "spearman: mean over faces of rank correlation of the attribute read back with the strength;",
               "reached: mean (value at max - value at min strength) / the attribute's range; others: the same,",
@@ -623,7 +626,8 @@ def format_table(m: dict) -> str:
               "the edited attribute's reached share with conditioning."]
     if half:
         lines += ["half: the strength (sd) at which the edit covers half the attribute's range on these faces, and",
-                  "what the faces edited from -that to +that read: reached, others and the worst other."]
+                  "what the faces edited from -that to +that read: reached, others, syst. (the others' mean movement",
+                  "over faces, absolute, averaged: the part all faces share) and the worst other."]
     return "\n".join(lines)
 
 

@@ -185,6 +185,7 @@ def test_half_range_edit_covers_about_half_and_is_reported(shipped, dirs):
     # again on the faces edited there (not interpolated): near half the range, the others moving less than at 3
     assert 0 < h["strength"] < 3 and 0.35 < h["reached"] < 0.65, h
     assert h["others_mean"] < m["attributes"]["face_size"]["others_mean"]
+    assert 0 <= h["others_systematic"] <= h["others_mean"]  # |mean| <= mean |.|: the shared part of the movement
     assert m["attributes"]["hair_part"]["half_range"] is None  # the reader's weakest: never half within +-3
     table = format_table(m)
     assert "| half:" in table and "not reached" in table
