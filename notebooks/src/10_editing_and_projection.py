@@ -221,6 +221,12 @@ display(edit_figure(G, dirs, seeds, "pos_x", condition=held, reader=reader))  # 
 # the part of the coupling that is linear in W; when the reader's idea of an attribute depends on w along a
 # curve, or when two attributes are drawn with the same pixels, no straight direction changes one without
 # the other.
+#
+# Holding every other attribute at once (`stylegan-edu edit --condition others`) shows where that ends. On the
+# library benchmark's 200 faces (docs/benchmarks.md) the glasses direction then has almost nothing left: at
+# ±3 sd it covers 0.08 of its range, against 0.51 for the plain direction on the same faces. Where an edit
+# still reaches half its range, the others move 0.11–0.16 of theirs instead of 0.12–0.19, hardly less, because
+# most of that movement differs from face to face, and one direction shared by all faces cannot take it out.
 
 # %% [markdown]
 # ## 4 · Projecting a real face into W
