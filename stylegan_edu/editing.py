@@ -396,8 +396,8 @@ def _movement(move: torch.Tensor, a: int, names: Sequence[str]) -> tuple[dict, t
     """Summary of an edit's readings: move [F, K] = (value after - value before) / range per face and attribute,
     `a` the edited one. Returns ({"reached": its mean, "others_mean", "others_worst", "others_worst_moved": the
     other attributes' mean absolute movements, averaged, and the largest, "others_systematic": the same average
-    of |mean movement| (the part every face shares, which a direction conditioned on that attribute removes;
-    the rest is each face's own scatter)}, those movements [K])."""
+    of |mean movement| over faces (the part every face shares; the rest is each face's own scatter)}, those
+    movements [K])."""
     moved_abs = move.abs().mean(0)
     others = [k for k in range(len(names)) if k != a]
     worst = max(others, key=lambda k: float(moved_abs[k]))
