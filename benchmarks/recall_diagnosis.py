@@ -48,11 +48,6 @@ def participation_ratio(x: torch.Tensor) -> float:
     return float(e.sum() ** 2 / (e ** 2).sum())
 
 
-def knn_radius(x: torch.Tensor, k: int = 3) -> torch.Tensor:
-    """Distance of each row to its k-th nearest other row."""
-    return torch.cdist(x, x).topk(k + 1, largest=False).values[:, k]
-
-
 def simulate(num: int) -> None:
     from stylegan_edu.metrics.precision_recall import precision_recall
 
@@ -93,7 +88,7 @@ def main() -> int:
     from stylegan_edu.data import load_toyfaces
     from stylegan_edu.data.generate import DATA_NAMES
     from stylegan_edu.data.toyfaces import ATTRIBUTE_NAMES
-    from stylegan_edu.metrics.precision_recall import precision_recall
+    from stylegan_edu.metrics.precision_recall import manifold_radii, precision_recall
     from stylegan_edu.metrics.run import generated_features, real_features
     from stylegan_edu.metrics.toy_features import load_toy_features, reliable_attributes
 
@@ -150,8 +145,8 @@ def main() -> int:
         pairs = [divmod(int(i), len(names)) for i in diff.flatten().topk(args.top).indices]
         print("most changed pairs (samples / reals): " + "; ".join(
             f"{names[i]} & {names[j]} {float(c_f[i, j]):+.2f} / {float(c_r[i, j]):+.2f}" for i, j in pairs))
-        print(f"median 3-NN radius in the attribute space: samples {knn_radius(a_f).median():.2f}, "
-              f"reals {knn_radius(a_r).median():.2f}")
+        print(f"median 3-NN radius in the attribute space: samples {manifold_radii(a_f, 3, 10_000).median():.2f}, "
+              f"reals {manifold_radii(a_r, 3, 10_000).median():.2f}")
         if args.png is not None:
             pair_extremes(G, net, names[pairs[0][0]], names[pairs[0][1]]).save(args.png)
             print(f"wrote {args.png}")
