@@ -113,7 +113,8 @@ def main() -> int:
     def attrs(features):
         return net.value_head(torch.as_tensor(features).float())[:, cols].double()
 
-    reals = {}
+    spaces = (("features", lambda x: x), (f"{len(names)} attribute values", attrs))
+    reals = {}  # per resolution: the first set of reals and the floor of each space (the same for every ckpt)
     for ckpt in args.ckpt or ["toyfaces-64"]:
         t0 = time.perf_counter()
         G = pretrained.load(ckpt)
@@ -123,14 +124,15 @@ def main() -> int:
                                detail=DATA_NAMES[args.data])
             r1 = torch.as_tensor(real_features(ds, net, args.num, res, seed=1, progress=False))
             r2 = torch.as_tensor(real_features(ds, net, args.num, res, seed=1, progress=False, skip=args.num))
-            reals[res] = r1, r2
-        r1, r2 = reals[res]
+            reals[res] = r1, [precision_recall(tr(r1), tr(r2)) for _, tr in spaces]
+        r1, floors = reals[res]
         fake = torch.as_tensor(generated_features(G, net, args.num, progress=False))
         print(f"\n{ckpt}: {args.num} samples against {args.num} real {args.data} at {res} px "
               f"({time.perf_counter() - t0:.0f} s)")
         print(f"{'space':<24}{'samples P / R':>16}{'reals P / R (floor)':>22}")
-        for space, tr in ((f"features ({fake.shape[1]}-d)", lambda x: x), (f"{len(names)} attribute values", attrs)):
-            pr, fl = precision_recall(tr(r1), tr(fake)), precision_recall(tr(r1), tr(r2))
+        for (space, tr), fl in zip(spaces, floors):
+            pr = precision_recall(tr(r1), tr(fake))
+            space = f"{space} ({fake.shape[1]}-d)" if space == "features" else space
             print(f"{space:<24}{pr['precision']:>8.3f} / {pr['recall']:.3f}{fl['precision']:>14.3f} / "
                   f"{fl['recall']:.3f}")
         a_r, a_f = attrs(r1), attrs(fake)
