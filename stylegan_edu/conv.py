@@ -32,23 +32,30 @@ Which is faster depends on the CPU, not on its instruction set alone: NNPACK has
 AVX-512 where there is one. On a 2-core AMD EPYC with AVX-512 NNPACK took a 512->512 convolution at 32 px, batch
 32, in 0.44 s against oneDNN's 0.68; on a 2-core Intel Xeon with AVX-512 (and AMX) oneDNN won every shape tried,
 e.g. 0.45 s against NNPACK's 0.63. So the first convolution of each shape times both (three runs of each, about six
-times the convolution's own cost) and every later one of that shape, in this process, takes the faster
-(`winograd_choices()` lists the verdicts; WINOGRAD_MEASURE = False skips the timing and always takes NNPACK).
+times the convolution's own cost) and every later one of that shape takes the faster (`winograd_choices()` lists
+the verdicts; WINOGRAD_MEASURE = False skips the timing and always takes NNPACK). The times are kept per machine
+on disk (~/.cache/stylegan_edu/cpu_conv.json, stylegan_edu/machine_cache.py) and later processes use them: near a
+tie, a timing taken under load came out the other way in another process, whose numbers then differed by that
+rounding, and a resumed training run no longer repeated the uninterrupted one exactly.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import torch
 import torch.nn.functional as F
 
+from stylegan_edu import machine_cache
+
 GRADFIX_DEVICES = {"cuda"}
 WINOGRAD_DEVICES = {"cpu"}
 WINOGRAD_MEASURE = True
 NNPACK_MARGIN = 0.95  # NNPACK must be this much faster to be taken: near a tie, keep oneDNN (rounding 2e-7, not 5e-6)
-_nnpack_faster: dict[tuple, tuple[bool, float, float]] = {}  # (x shape, w shape, threads) -> verdict, ms, ms
+CACHE_NAME = "cpu_conv"  # the two backends' times per shape, per machine
+_nnpack_faster: dict[tuple, tuple[bool, float, float]] = {}  # (x shape, w shape, threads, cache) -> verdict, ms, ms
 
 
 def _winograd(x, w, stride: int, padding: tuple[int, int], groups: int) -> bool:
@@ -63,12 +70,30 @@ def _winograd(x, w, stride: int, padding: tuple[int, int], groups: int) -> bool:
 
 
 def _measured_faster(x, w) -> bool:
-    """Whether NNPACK ran this shape faster than oneDNN, timed on the first call and remembered."""
-    key = (tuple(x.shape), tuple(w.shape), torch.get_num_threads())
+    """Whether NNPACK ran this shape faster than oneDNN: timed on the first call on this machine, then read from
+    the machine's cache file (the first process's times stand, so that every process takes the same kernel)."""
+    # the cache folder is part of the key: a test that points XDG_CACHE_HOME elsewhere gets its own verdicts
+    key = (tuple(x.shape), tuple(w.shape), torch.get_num_threads(), os.environ.get("XDG_CACHE_HOME"))
     if key not in _nnpack_faster:
-        nnpack, onednn = _time_both(x.detach(), w.detach())
-        _nnpack_faster[key] = (nnpack < NNPACK_MARGIN * onednn, nnpack * 1e3, onednn * 1e3)
+        disk_key = f"{machine_cache.machine_key()} | {_shape_text(key)}"
+        entry = machine_cache.read(CACHE_NAME).get(disk_key)
+        if not _valid(entry):
+            nnpack, onednn = _time_both(x.detach(), w.detach())
+            entry = machine_cache.settle(CACHE_NAME, disk_key, {"nnpack_ms": round(nnpack * 1e3, 4),
+                                                                "onednn_ms": round(onednn * 1e3, 4)}, _valid)
+        nn, dn = entry["nnpack_ms"], entry["onednn_ms"]
+        _nnpack_faster[key] = (nn < NNPACK_MARGIN * dn, nn, dn)
     return _nnpack_faster[key][0]
+
+
+def _valid(entry) -> bool:
+    return isinstance(entry, dict) and all(isinstance(entry.get(k), (int, float)) and not isinstance(entry.get(k), bool)
+                                           and entry[k] > 0 for k in ("nnpack_ms", "onednn_ms"))
+
+
+def _shape_text(key: tuple) -> str:
+    xs, ws, threads = key[:3]
+    return f"{'x'.join(map(str, xs))} * {'x'.join(map(str, ws))}, {threads} threads"
 
 
 def _time_both(x, w, repeats: int = 2) -> tuple[float, float]:
@@ -86,10 +111,9 @@ def _time_both(x, w, repeats: int = 2) -> tuple[float, float]:
 
 
 def winograd_choices() -> list[str]:
-    """One line per convolution shape timed in this process: which backend takes it and the two times."""
-    return [f"{'x'.join(map(str, xs))} * {'x'.join(map(str, ws))}, {threads} threads: "
-            f"{'NNPACK' if yes else 'oneDNN'} (NNPACK {nn:.1f} ms, oneDNN {dn:.1f} ms)"
-            for (xs, ws, threads), (yes, nn, dn) in _nnpack_faster.items()]
+    """One line per convolution shape this process has met: which backend takes it and the two times."""
+    return [f"{_shape_text(key)}: {'NNPACK' if yes else 'oneDNN'} (NNPACK {nn:.1f} ms, oneDNN {dn:.1f} ms)"
+            for key, (yes, nn, dn) in _nnpack_faster.items()]
 
 
 def _nnpack_conv(x, w, b=None):

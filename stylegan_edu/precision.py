@@ -12,7 +12,6 @@ reproducible course runs in CI. An explicit "none", "bf16" or "fp16" is always u
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -21,9 +20,11 @@ from pathlib import Path
 
 import torch
 
+from stylegan_edu import machine_cache
+
 AMP_MODES = ("auto", "none", "bf16", "fp16")
 DISABLE_ENV = "STYLEGAN_EDU_BF16"
-_ISA_ENV = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")  # both change what torch runs, so they key the cache
+CACHE_NAME = "cpu_bf16"  # the micro-benchmark's verdicts, per machine (stylegan_edu/machine_cache.py)
 _OFF = {"0", "off", "false", "no"}
 _LABELS = {"none": "fp32", "bf16": "bf16 autocast", "fp16": "fp16 autocast"}
 
@@ -102,12 +103,16 @@ def _cpu_flag(name: str) -> bool:
     raise AttributeError(f"torch has no {name}")
 
 
+def _valid(entry) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("native"), bool)
+
+
 def _benchmark_verdict() -> tuple[bool, str]:
     key = _cache_key()
     if key in _memo:
         return _memo[key]
-    entry = _read_cache().get(key)
-    if isinstance(entry, dict) and isinstance(entry.get("native"), bool):
+    entry = machine_cache.read(CACHE_NAME).get(key)
+    if _valid(entry):
         verdict = entry["native"], f"{entry.get('reason', 'measured')} (cached)"
     else:
         bf16, fp32 = _time_probe()
@@ -115,9 +120,10 @@ def _benchmark_verdict() -> tuple[bool, str]:
         # The probe on the 2-core AVX-512 bf16 machine: bf16 0.67x the fp32 time; forced to AVX2 (emulated): 13-14x.
         reason = (f"measured: a small conv step took {bf16 * 1e3:.1f} ms in bf16 vs {fp32 * 1e3:.1f} ms in fp32, "
                   f"so bf16 {'is native' if native else 'is emulated or slower'}")
-        verdict = native, reason
-        _write_cache(key, {"native": native, "reason": reason, "bf16_ms": round(bf16 * 1e3, 3),
-                           "fp32_ms": round(fp32 * 1e3, 3)})
+        entry = machine_cache.settle(CACHE_NAME, key, {"native": native, "reason": reason,
+                                                       "bf16_ms": round(bf16 * 1e3, 3),
+                                                       "fp32_ms": round(fp32 * 1e3, 3)}, _valid)
+        verdict = entry["native"], entry["reason"]  # another process's, if it stored one first
     _memo[key] = verdict
     return verdict
 
@@ -150,53 +156,10 @@ def _time_probe(repeats: int = 5) -> tuple[float, float]:
     return bf16, fp32
 
 
-def _cpu_model() -> str:
-    try:
-        name = torch.cpu.get_capabilities().get("cpu_name")
-        if name:
-            return str(name)
-    except Exception:
-        pass
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith(("model name", "hardware", "cpu model")):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
 def _cache_key() -> str:
-    env = ", ".join(f"{k}={os.environ.get(k, '')}" for k in _ISA_ENV)
-    return f"{_cpu_model()} ({platform.machine()}) | torch {torch.__version__} | {env}"
+    return machine_cache.machine_key()
 
 
 def cache_path() -> Path:
     """~/.cache/stylegan_edu/cpu_bf16.json, or $XDG_CACHE_HOME/stylegan_edu/cpu_bf16.json."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "stylegan_edu" / "cpu_bf16.json"
-
-
-def _read_cache() -> dict:
-    try:
-        data = json.loads(cache_path().read_text())
-    except Exception:  # missing, unreadable or broken: measure again
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_cache(key: str, entry: dict) -> None:
-    """Best effort: an unwritable cache only means measuring again next time."""
-    path = cache_path()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        data = _read_cache()
-        data[key] = entry
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    except Exception:
-        try:
-            tmp.unlink(missing_ok=True)
-        except Exception:
-            pass
+    return machine_cache.cache_path(CACHE_NAME)

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from stylegan_edu import conv
+from stylegan_edu import conv, machine_cache
 from stylegan_edu.discriminator import Discriminator
 from stylegan_edu.train import losses
 
@@ -188,10 +188,11 @@ def test_winograd_path_stays_out_of_torch_compile(monkeypatch):
     assert torch.allclose(y, F.conv2d(x, w, None, 1, 1), rtol=1e-4, atol=1e-4)
 
 
-def test_winograd_taken_only_where_measured_faster(monkeypatch):
+def test_winograd_taken_only_where_measured_faster(monkeypatch, tmp_path):
     """NNPACK beat oneDNN on one AVX-512 CPU and lost on another: the first convolution of a shape times both."""
     monkeypatch.setattr(conv, "WINOGRAD_DEVICES", {"cpu"})
     monkeypatch.setattr(conv, "_nnpack_faster", {})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     timings = {128: (0.010, 0.020), 256: (0.030, 0.020), 192: (0.0097, 0.010)}  # NNPACK, oneDNN seconds by width
     calls = []
 
@@ -215,10 +216,39 @@ def test_winograd_taken_only_where_measured_faster(monkeypatch):
     conv._winograd(torch.randn(8 * 2, 128, 16, 16), torch.randn(128, 128, 3, 3), 1, (1, 1), 1)
     assert calls == [128, 256, 192]
 
+    # another process on this machine (nothing remembered in memory) reads the times from the cache file: the
+    # same kernels, without timing, whatever a timing under load would say now
+    monkeypatch.setattr(conv, "_nnpack_faster", {})
+    timings.update({128: (0.030, 0.020), 256: (0.010, 0.020)})
+    again = {c: conv._winograd(torch.randn(16, c, 16, 16), torch.randn(c, c, 3, 3), 1, (1, 1), 1) for c in (128, 256)}
+    assert again == {128: True, 256: False} and calls == [128, 256, 192]
+    # a process started with other kernels (CI sets AVX2; torch reads it at start): another key, timed afresh
+    monkeypatch.setattr(conv, "_nnpack_faster", {})
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "SSE41")
+    assert conv._winograd(torch.randn(16, 128, 16, 16), torch.randn(128, 128, 3, 3), 1, (1, 1), 1) is False
+    assert calls == [128, 256, 192, 128]
+
+
+def test_a_process_that_timed_at_the_same_moment_takes_the_stored_times(monkeypatch, tmp_path):
+    """Two processes time a shape at once and disagree: the second to store adopts the first's verdict."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(conv, "_nnpack_faster", {})
+    x, w = torch.randn(16, 128, 16, 16), torch.randn(128, 128, 3, 3)
+
+    def time_both_while_another_stores(x_, w_):
+        key = f"{machine_cache.machine_key()} | {conv._shape_text((tuple(x.shape), tuple(w.shape), torch.get_num_threads()))}"
+        machine_cache.settle(conv.CACHE_NAME, key, {"nnpack_ms": 10.0, "onednn_ms": 20.0}, conv._valid)
+        return 0.030, 0.020  # this process's own timing says oneDNN
+
+    monkeypatch.setattr(conv, "_time_both", time_both_while_another_stores)
+    assert conv._measured_faster(x, w) is True
+    assert "NNPACK (NNPACK 10.0 ms, oneDNN 20.0 ms)" in conv.winograd_choices()[0]
+
 
 @pytest.mark.skipif(not torch.backends.nnpack.is_available(), reason="this torch build has no NNPACK")
-def test_winograd_timing_runs_both_backends(monkeypatch):
+def test_winograd_timing_runs_both_backends(monkeypatch, tmp_path):
     monkeypatch.setattr(conv, "_nnpack_faster", {})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no times from earlier runs on this machine
     x, w = torch.randn(16, 128, 16, 16, requires_grad=True), torch.randn(128, 128, 3, 3)
     ops = _ops_run(lambda: conv._measured_faster(x, w))
     assert "aten::_nnpack_spatial_convolution" in ops and "aten::mkldnn_convolution" in ops

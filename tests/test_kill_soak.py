@@ -1,6 +1,7 @@
 """Kill it anywhere: a tiny training run killed with SIGKILL again and again (some kills land while a snapshot is
 being written) and resumed each time with --resume auto ends with exactly the weights of a run never killed."""
 
+import hashlib
 import json
 import os
 import random
@@ -59,17 +60,46 @@ def _weights(path):
     return {f"{net}.{k}": v for net in ("G", "D", "G_ema") for k, v in state[net].items()}
 
 
+def _digests(folder, into: dict, delete_older: bool = False) -> None:
+    """into[nimg] = a hash of the weights of each complete snapshot in `folder` not yet seen; delete_older: then
+    remove all but the newest (the reference keeps every snapshot until it has been hashed here)."""
+    snaps = list_snapshots(folder)
+    for snap in snaps:
+        nimg = int(snap.stem.split("-")[1])
+        if nimg not in into:
+            h = hashlib.sha256()
+            for k, v in sorted(_weights(snap).items()):
+                h.update(k.encode() + v.numpy().tobytes())
+            into[nimg] = h.hexdigest()
+    if delete_older:
+        for snap in snaps[:-1]:
+            snap.unlink()
+
+
+def _where_they_part(ref_digests: dict, run_digests: dict, story: list[str]) -> str:
+    """The first snapshot of the killed run that differs from the reference's, and which process wrote it."""
+    both = sorted(set(ref_digests) & set(run_digests))
+    bad = [n for n in both if ref_digests[n] != run_digests[n]]
+    good = [n for n in both if n < (bad[0] if bad else 10**12)]
+    return (f"first different snapshot at nimg {bad[0] if bad else None} (the last equal one before it: "
+            f"{good[-1] if good else None}); the processes: {'; '.join(story)}")
+
+
 @pytest.mark.slow
 def test_sigkill_anywhere_then_resume_gives_the_uninterrupted_weights(tmp_path):
     data = build_toyfaces(64, 32, tmp_path / "tf", workers=1, progress=False)
     ref = tmp_path / "reference"
     env = _slow_save_env(tmp_path / "slow_save")
-    # the uninterrupted reference runs on the other core meanwhile (one thread each, so the same numbers)
-    reference = subprocess.Popen(_command(data, ref, resume=False), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
+    # the uninterrupted reference runs on the other core meanwhile: one thread each, and the convolution kernels
+    # chosen once per machine (stylegan_edu/machine_cache.py), so the same numbers however busy the cores are. It
+    # keeps every snapshot until this test has hashed it, so that a difference can be traced to the process that
+    # made it.
+    reference = subprocess.Popen(_command(data, ref, resume=False) + ["--keep", "1000"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
 
     run, rng = tmp_path / "killed", random.Random(0)
     mid_write = progressed = 0
+    ref_digests, run_digests, story = {}, {}, []
     for i in range(KILLS):
         started = list_snapshots(run)
         proc = subprocess.Popen(_command(data, run, resume=bool(started)), stdout=subprocess.PIPE,
@@ -88,19 +118,26 @@ def test_sigkill_anywhere_then_resume_gives_the_uninterrupted_weights(tmp_path):
                     break
             time.sleep(0.005)
         if proc.poll() is not None:  # finished before the kill
+            story.append(f"{i}: from {[s.name[9:18] for s in started[-1:]]}, finished")
             break
-        mid_write += any(run.glob(".snapshot-*.tmp"))
+        in_write = any(run.glob(".snapshot-*.tmp"))
+        mid_write += in_write
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
         snaps = list_snapshots(run)
         for snap in snaps:  # never a partial snapshot under a snapshot name
             load_snapshot(snap)
         progressed += bool(snaps) and snaps != started
+        _digests(run, run_digests)
+        _digests(ref, ref_digests, delete_older=True)
+        story.append(f"{i}: from {[s.name[9:18] for s in started[-1:]]} to {[s.name[9:18] for s in snaps]}"
+                     f"{' (mid-write)' if in_write else ''}")
     assert mid_write >= KILLS // 3, f"only {mid_write} kills landed inside a snapshot write"
     assert progressed >= KILLS // 2, f"only {progressed} of the killed runs got a new snapshot written"
 
     _, err = reference.communicate(timeout=900)
     assert reference.returncode == 0, err
+    _digests(ref, ref_digests)
     want = _weights(latest_snapshot(ref))
     r = subprocess.run(_command(data, run, resume=True), capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
@@ -109,7 +146,9 @@ def test_sigkill_anywhere_then_resume_gives_the_uninterrupted_weights(tmp_path):
     got = _weights(latest_snapshot(run))
     assert load_snapshot(latest_snapshot(run))["progress"] == load_snapshot(latest_snapshot(ref))["progress"]
     different = [k for k in want if not torch.equal(want[k], got[k])]
-    assert not different, f"{len(different)} tensors differ from the uninterrupted run, e.g. {different[:3]}"
+    _digests(run, run_digests)
+    assert not different, (f"{len(different)} tensors differ from the uninterrupted run, e.g. {different[:3]}; "
+                           f"{_where_they_part(ref_digests, run_digests, story)}")
     lines = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines() if x.strip()]
     assert lines  # the log survived the kills as whole JSON lines
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from stylegan_edu import precision
+from stylegan_edu import machine_cache, precision
 from stylegan_edu.cli import build_parser
 from stylegan_edu.data import build_toyfaces, open_dataset
 from stylegan_edu.precision import AMP_MODES, cpu_bf16_native, resolve_amp
@@ -27,7 +27,7 @@ def _clean(monkeypatch, tmp_path):
     The ISA variables (CI sets them) only key the cache inside this process (torch read them at import), so
     they are cleared too: the tests set them where they need them."""
     monkeypatch.delenv(precision.DISABLE_ENV, raising=False)
-    for name in precision._ISA_ENV:
+    for name in machine_cache.ISA_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(precision, "_memo", {})
