@@ -123,7 +123,7 @@ def _benchmark_verdict() -> tuple[bool, str]:
         entry = machine_cache.settle(CACHE_NAME, key, {"native": native, "reason": reason,
                                                        "bf16_ms": round(bf16 * 1e3, 3),
                                                        "fp32_ms": round(fp32 * 1e3, 3)}, _valid)
-        verdict = entry["native"], entry["reason"]  # another process's, if it stored one first
+        verdict = entry["native"], entry.get("reason", "measured")  # another process's, if it stored one first
     _memo[key] = verdict
     return verdict
 
