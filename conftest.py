@@ -51,11 +51,12 @@ def _machine() -> str:
     """One line: CPU model, cores, the instruction sets that change torch's numbers and speed, torch's choice."""
     import torch
 
+    from stylegan_edu.machine_cache import cpu_model
+
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
-    model = next((x.split(":", 1)[1].strip() for x in info.splitlines() if x.startswith("model name")), "unknown")
     flags = set(next((x.split(":", 1)[1].split() for x in info.splitlines() if x.startswith("flags")), []))
     isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if f in flags]
     env = [f"{k}={os.environ[k]}" for k in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "STYLEGAN_EDU_BF16")
            if k in os.environ]
-    return (f"machine: {model}, {os.cpu_count()} cores, {' '.join(isa) or 'no AVX2'}; torch {torch.__version__} "
+    return (f"machine: {cpu_model()}, {os.cpu_count()} cores, {' '.join(isa) or 'no AVX2'}; torch {torch.__version__} "
             f"kernels {torch.backends.cpu.get_cpu_capability()}{'; ' + ' '.join(env) if env else ''}")
