@@ -75,7 +75,7 @@ def _measured_faster(x, w) -> bool:
     # the cache folder is part of the key: a test that points XDG_CACHE_HOME elsewhere gets its own verdicts
     key = (tuple(x.shape), tuple(w.shape), torch.get_num_threads(), os.environ.get("XDG_CACHE_HOME"))
     if key not in _nnpack_faster:
-        disk_key = f"{machine_cache.machine_key()} | {_shape_text(key)}"
+        disk_key = _disk_key(key)
         entry = machine_cache.read(CACHE_NAME).get(disk_key)
         if not _valid(entry):
             nnpack, onednn = _time_both(x.detach(), w.detach())
@@ -89,6 +89,11 @@ def _measured_faster(x, w) -> bool:
 def _valid(entry) -> bool:
     return isinstance(entry, dict) and all(isinstance(entry.get(k), (int, float)) and not isinstance(entry.get(k), bool)
                                            and entry[k] > 0 for k in ("nnpack_ms", "onednn_ms"))
+
+
+def _disk_key(key: tuple) -> str:
+    """The cache file's key for a shape: the machine's key, then the shape and thread count."""
+    return f"{machine_cache.machine_key()} | {_shape_text(key)}"
 
 
 def _shape_text(key: tuple) -> str:

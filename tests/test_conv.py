@@ -236,8 +236,7 @@ def test_a_process_that_timed_at_the_same_moment_takes_the_stored_times(monkeypa
     x, w = torch.randn(16, 128, 16, 16), torch.randn(128, 128, 3, 3)
 
     def time_both_while_another_stores(x_, w_):
-        shape = conv._shape_text((tuple(x.shape), tuple(w.shape), torch.get_num_threads()))
-        key = f"{machine_cache.machine_key()} | {shape}"
+        key = conv._disk_key((tuple(x.shape), tuple(w.shape), torch.get_num_threads()))
         machine_cache.settle(conv.CACHE_NAME, key, {"nnpack_ms": 10.0, "onednn_ms": 20.0}, conv._valid)
         return 0.030, 0.020  # this process's own timing says oneDNN
 
