@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from stylegan_edu.course import checks
 
@@ -53,6 +54,32 @@ def test_the_scaffold_is_not_written_yet_and_says_its_hint(name):
     for answer in (scaffold, None):
         line = checks.verdict(name, answer)
         assert line == f"Not written yet. Hint: {EXERCISES[name].hint}"
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_written_code_without_a_return_is_told_so_not_called_unwritten(name):
+    def forgot_return(*args, **kwargs):
+        """Something was written here, but nothing is returned."""
+        _ = len(args)
+
+    assert checks.verdict(name, forgot_return) == "Not yet: your code returned None: is a `return` missing?"
+
+
+def test_a_module_whose_forward_lacks_a_return_is_told_so():
+    class Scaffolded(torch.nn.Module):
+        def forward(self, x):
+            """The build's scaffold."""
+            # YOUR CODE HERE
+            ...
+
+    class Forgot(torch.nn.Module):
+        def forward(self, x):
+            x = x * 2
+
+    with pytest.raises(checks.NotWritten):
+        checks.call(Scaffolded(), torch.zeros(1))
+    with pytest.raises(checks.Wrong, match="return` missing"):
+        checks.call(Forgot(), torch.zeros(1))
 
 
 def _check_outputs(path: Path) -> list[str]:

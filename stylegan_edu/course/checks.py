@@ -16,6 +16,9 @@ bottom. `verdict("blur", answer)` returns the same line (tests/test_exercises.py
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
@@ -31,7 +34,8 @@ class Wrong(Exception):
 
 
 class NotWritten(Exception):
-    """The learner's code is still the scaffold (it returned None or raised NotImplementedError)."""
+    """The learner's code is still the scaffold (its body is `...` and it returned None, or it raised
+    NotImplementedError)."""
 
 
 class LearnerError(Exception):
@@ -94,8 +98,8 @@ def load_all() -> dict[str, Exercise]:
 
 
 def call(fn, *args, **kwargs):
-    """Call the learner's function: None (the `...` scaffold) means not written; their exceptions are reported
-    as theirs, not as a failure of the check."""
+    """Call the learner's function: None from the `...` scaffold means not written, None from written code a
+    missing `return`; their exceptions are reported as theirs, not as a failure of the check."""
     if not callable(fn):
         raise Wrong(f"expected a function or class, got {type(fn).__name__}")
     try:
@@ -105,8 +109,28 @@ def call(fn, *args, **kwargs):
     except Exception as e:  # noqa: BLE001 - anything the learner's code raises is reported to them
         raise LearnerError(f"{type(e).__name__}: {e}") from None
     if out is None:
-        raise NotWritten()
+        if _is_scaffold(fn):
+            raise NotWritten()
+        raise Wrong("your code returned None: is a `return` missing?")
     return out
+
+
+def _is_scaffold(fn) -> bool:
+    """Whether the code that returned None is still the scaffold: a body of only `...` or `pass` after the
+    docstring (or code whose source cannot be read). Written code that returns None lacks a `return`."""
+    target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else getattr(type(fn), "forward", None)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(target)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return True  # a lambda or something unusual: keep the old answer
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0].value, "value", None), str):
+        body = body[1:]
+    return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                           and s.value.value is Ellipsis) for s in body)
 
 
 def tensor(out, shape: tuple | None = None, what: str = "the result") -> torch.Tensor:
