@@ -65,6 +65,11 @@ def test_written_code_without_a_return_is_told_so_not_called_unwritten(name):
     assert checks.verdict(name, forgot_return) == "Not yet: your code returned None: is a `return` missing?"
 
 
+@pytest.mark.parametrize("kind", [set, lambda r: map(int, r), lambda r: (i for i in r)])
+def test_layers_given_as_any_iterable_are_judged_not_crashed_on(kind):
+    assert checks.verdict("crossover_layers", lambda n, c: kind(range(c, n))).startswith("Correct:")
+
+
 def test_a_module_whose_forward_lacks_a_return_is_told_so():
     class Scaffolded(torch.nn.Module):
         def forward(self, x):

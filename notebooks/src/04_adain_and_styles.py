@@ -1,10 +1,10 @@
 # %% [markdown]
 # # 04 · AdaIN: styles as per-channel statistics
 #
-# In a StyleGAN generator the latent never enters the convolutions directly. Instead, after every
-# convolution each feature channel is **normalised** (zero mean, unit standard deviation over its pixels) and
-# then **re-scaled and shifted** by two numbers per channel, the *style* (y_s, y_b), computed from w by a
-# learned affine layer "A". This is adaptive instance normalisation (AdaIN):
+# In a StyleGAN generator the latent never enters the convolutions directly. Instead, after the constant
+# input and after every convolution each feature channel is **normalised** (zero mean, unit standard deviation
+# over its pixels) and then **re-scaled and shifted** by two numbers per channel, the *style* (y_s, y_b),
+# computed from w by a learned affine layer "A". This is adaptive instance normalisation (AdaIN):
 #
 #     AdaIN(x, y) = (y_s + 1) · (x − μ(x)) / σ(x) + y_b        (per sample, per channel)
 #
@@ -129,7 +129,7 @@ from torch import nn
 
 from stylegan_edu.course.lesson04 import check_adain_from_style, check_adain_module
 
-
+# %%
 def adain_from_style(x, style):
     """AdaIN of x [N, C, H, W] with a packed style [N, 2C]: y_s is its first C numbers, y_b the last C."""
     ### BEGIN SOLUTION

@@ -8,9 +8,9 @@
 #    through noise.
 # 2. **Noise, one fresh random image per layer.** Hair strands, freckles, the exact placement of small
 #    details are random in real photos: two pictures of the same person differ in them. Instead of making the
-#    network invent its own randomness from z, StyleGAN adds a single-channel Gaussian noise image after every
-#    convolution, scaled per channel by a learned weight (initialised to 0, so the network decides how much
-#    it wants).
+#    network invent its own randomness from z, StyleGAN adds a single-channel Gaussian noise image after the
+#    constant and after every convolution, scaled per channel by a learned weight (initialised to 0, so the
+#    network decides how much it wants).
 #
 # You will inspect the learned constant, add noise by hand, and reproduce the paper's figures 4 and 5 on the
 # trained ToyFaces model: what noise changes, and how that depends on the layer it enters.
@@ -67,14 +67,20 @@ print(f"ffhq-1024: {paper.num_layers} style layers, feature maps", [paper.channe
 const = G.synthesis.input.const.detach()
 print("shape:", tuple(const.shape), " initialised to ones, now mean", round(const.mean().item(), 3),
       "std", round(const.std().item(), 3))
-fig, axes = plt.subplots(1, 8, figsize=(10, 1.6))
+m = (const[0, :8] - 1).abs().max().item()  # one colour scale for all eight, centred on the initial value 1
+fig, axes = plt.subplots(1, 8, figsize=(10, 1.5), layout="constrained")
 for i, ax in enumerate(axes):
-    ax.imshow(const[0, i], cmap="RdBu_r")
+    shown = ax.imshow(const[0, i], cmap="RdBu_r", vmin=1 - m, vmax=1 + m)
     ax.set_title(f"ch {i}", fontsize=8)
     ax.axis("off")
+fig.colorbar(shown, ax=axes, shrink=0.9, pad=0.01)
 plt.show()
 
 # %% [markdown]
+# These are 8 of the 128 channels, all on one colour scale: white is the initial value 1, red lies above it,
+# blue below. Training has turned the ones into a different 4×4 pattern in each of them, with values
+# well above and well below 1.
+#
 # ## 3 · Noise injection by hand
 #
 # One noise image [N, 1, H, W] is shared by all channels of a layer; each channel multiplies it by its own
@@ -184,8 +190,10 @@ show_two_draws(draws)
 # second random stream that no attribute controls. Two faces with the same attributes then differ exactly where
 # two photographs of one person differ. The course ships a second generator, `toyfaces-64-detail`: the same
 # network, trained from scratch on such faces by the first model's recipe (the `toy-64` preset, then the
-# official learning rate, minibatch and EMA from 340 kimg; 700 kimg in all; its card is
-# data/pretrained/TOYFACES_64_DETAIL_CARD.md). Here is the same experiment on it, with the same z:
+# official learning rate, minibatch size and EMA half-life from 340 kimg; 700 kimg in all; its card is
+# data/pretrained/TOYFACES_64_DETAIL_CARD.md). EMA is the exponential moving average of G's weights that
+# training keeps beside G; that average is the generator the course ships. Here is the same experiment on it,
+# with the same z:
 
 # %%
 G_detail = pretrained.load("toyfaces-64-detail")
@@ -245,7 +253,11 @@ assert map_agreement(average_maps["toyfaces-64-detail: noise"], target) > map_ag
     average_maps["toyfaces-64: noise"], target)  # what the text above says
 
 # %% [markdown]
-# ## 5 · Noise at coarse versus fine layers (the paper's figure 5)
+# ## 5 · Noise at the three style levels (compare the paper's figure 5)
+#
+# The paper's figure 5 splits the layers in two only: its "coarse" noise goes to the 4–32 px layers, its
+# "fine" noise to the 64–1024 px layers. Here we use the three levels of lesson 06 instead (coarse 4–8 px,
+# middle 16–32 px, fine 64 px), so the paper's coarse noise is our coarse and middle noise together.
 #
 # `noise_strength` accepts one number per layer. Give noise only to the coarse layers (4–8 px), or only to
 # the fine layers (64 px), and compare with all and none. `level_strength(G.cfg, level)` from
@@ -298,10 +310,11 @@ show_std_maps(maps, top)
 # where the outlines fall (the edge of the hair, the hairline, the jaw) and the eyes a little; the later
 # layers turn these shifts into sharp edges. Noise in the fine 64 px layers does practically nothing: its std
 # rounds to 0.0000, because this model has switched its 64 px noise almost off (the last two bars of
-# section 3). In the paper's figure 5, coarse noise curls the hair in large waves and fine noise adds small
-# curls and skin detail; ToyFaces draws no curls or pores, so its fine noise has nothing to do. Coarse noise
-# alone (0.0066) gives only about half of what all layers give (0.0124), and its map lacks most of the bright
-# eyes: the rest comes from the middle layers, which you measure after the first exercise.
+# section 3). In the paper's figure 5, noise in the 4–32 px layers curls the hair in large waves and noise in
+# the 64–1024 px layers adds small curls and skin pores; ToyFaces draws no curls or pores, so its fine noise
+# has nothing to do. Coarse noise alone (0.0066) gives only about half of what all layers give (0.0124), and
+# its map lacks most of the bright eyes: the rest comes from the middle layers, which you measure after the
+# first exercise.
 
 # %%
 assert variation["none"] == 0.0
@@ -319,7 +332,7 @@ from torch import nn
 
 from stylegan_edu.course.lesson05 import check_noise_module, check_noise_strengths
 
-
+# %%
 def noise_strengths(num_layers, layers_with_noise):
     """A list of num_layers floats: 1.0 at the indices in layers_with_noise, 0.0 elsewhere."""
     ### BEGIN SOLUTION
@@ -365,12 +378,12 @@ show_std_maps(maps_d)
 
 # %% [markdown]
 # Here the fine layers' noise is on: 0.0017 on average, where the first model's rounds to 0.0000. It is a
-# speckle over the whole head, hair and skin alike, brightest on the eyes and the glasses. The coarse noise does
+# speckle over the whole head, hair and skin alike, brightest around the eyes. The coarse noise does
 # what the first model's did, moving the outlines of hair and head, and the middle noise is the weakest of the
-# three (0.0005; in the first model the strongest). That is closer to the paper's figure 5, where coarse noise
-# moves large shapes and fine noise adds the finest detail: the data's strands and freckles are a pixel or two
-# wide, the scale the 64 px layers work at. What this model's fine noise draws is still a speckle, not
-# strands.
+# three (0.0005; in the first model the strongest). That is closer to the paper's figure 5, where the noise of
+# the 4–32 px layers moves large shapes and that of the 64–1024 px layers adds the finest detail: the data's
+# strands and freckles are a pixel or two wide, the scale the 64 px layers work at. What this model's fine
+# noise draws is still a speckle, not strands.
 
 # %%
 assert maps_d["fine only"].mean() > maps_d["middle only"].mean()  # what the text above says

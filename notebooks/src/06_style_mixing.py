@@ -6,11 +6,19 @@
 # takes some properties from A and the rest from B. Which properties go where depends on the resolution of
 # the layers:
 #
-# * **coarse** (4–8 px): pose, head shape and position, the overall layout;
-# * **middle** (16–32 px, on ToyFaces as in the paper): features such as hair style, eyes, glasses;
-# * **fine** (64 px here, 64–1024 px in the paper): colours and small details.
+# * **coarse** (4–8 px): pose, face shape, the general hair style, eyeglasses;
+# * **middle** (16–32 px, on ToyFaces as in the paper): smaller facial features, the finer hair style, eyes
+#   open or closed;
+# * **fine** (64 px here, 64–1024 px in the paper): the colour scheme and the micro-structure.
 #
-# That is the paper's split; section 3 measures how far this small model follows it.
+# That is the split the paper's figure 3 shows; section 3 measures how far this small model follows it. The
+# measurement uses the level ToyFaces tags each of its attributes with (data/README.md), and two of these tags
+# differ from the paper's split: `glasses` and `hair_length` are tagged *middle*. The glasses are, because they
+# barely change an 8 px thumbnail of the face (data/README.md measures how much each attribute changes one);
+# the hair length is tagged middle with the other hair attributes (`bangs`, `hair_part`), although a change
+# of length does show at 8 px, through the hair's outline. This lesson keeps the dataset's tags, so its
+# numbers count both as middle attributes, and a coarse mix that carries them counts as a leak, although the
+# paper's figure 3 shows exactly that: eyeglasses and the general hair style go with the coarse styles.
 #
 # During training StyleGAN switches to a second random w at a random layer for 90 % of the images ("mixing
 # regularisation"), so the network cannot rely on neighbouring layers sharing one w. This lesson rebuilds
@@ -25,7 +33,7 @@ from stylegan_edu import pretrained
 from stylegan_edu.data import ATTRIBUTE_NAMES, ATTRIBUTE_SCALES
 from stylegan_edu.demos import mixing_demo, render_mix
 from stylegan_edu.generator import broadcast, truncate, z_from_seeds
-from stylegan_edu.metrics.toy_features import load_toy_features
+from stylegan_edu.metrics.toy_features import load_toy_features, reliable_attributes
 from stylegan_edu.mixing import level_label, mix_ws, mixing_figure, style_mixing_grid
 
 _ = torch.manual_seed(0)
@@ -75,10 +83,19 @@ for level in ("coarse", "middle", "fine"):
 # Looking is not proof. The ToyFaces feature network reads every attribute back from an image. For each
 # mixed face we ask: is this attribute closer to A's value or to B's? Averaged over the grid, attributes of
 # the mixed level should follow B and the others should stay with A.
+#
+# The reader is not equally good at every attribute, so only those it reads reliably count: the attributes
+# whose high/low label it gets right on at least 80 % of held-out faces. Three fail that rule: on `smile` and
+# `eye_color` it is right about as often as a coin toss, on `eye_size` only 0.77 of the time (the cell prints
+# the three). The other 17 count.
 
 # %%
 reader = load_toy_features()
 scales = np.array(ATTRIBUTE_SCALES)
+reliable = np.isin(ATTRIBUTE_NAMES, reliable_attributes(reader, 0.8))  # right on >= 80 % of held-out faces
+accuracy = reader.metrics["validation"]["accuracy"]
+print(f"{reliable.sum()} of {len(ATTRIBUTE_NAMES)} attributes count; left out:",
+      ", ".join(f"{a} ({accuracy[a]:.2f} right)" for a in np.array(ATTRIBUTE_NAMES)[~reliable]))
 
 
 def follows_b(grid):
@@ -89,36 +106,39 @@ def follows_b(grid):
     return (np.abs(m - b) < np.abs(m - a)).mean(axis=(0, 1))  # share of cells nearer B, per attribute
 
 
-share = {level: follows_b(grids[level]) for level in grids}
+share = {}  # per level mixed: the share of cells nearer B, averaged over each group of counted attributes
+for level, grid in grids.items():
+    per_attribute = follows_b(grid)
+    share[level] = {k: per_attribute[(scales == k) & reliable].mean() for k in ("coarse", "middle", "fine")}
 print(f"{'share of mixed faces nearer B':>32}   coarse attrs  middle attrs  fine attrs")
 for level, s in share.items():
-    print(f"{level + ' styles from B':>32}   " + "  ".join(f"{s[scales == k].mean():11.2f}"
-                                                           for k in ("coarse", "middle", "fine")))
-assert share["coarse"][scales == "coarse"].mean() > share["coarse"][scales == "fine"].mean()
-assert share["fine"][scales == "fine"].mean() > share["fine"][scales == "coarse"].mean()
+    print(f"{level + ' styles from B':>32}   " + "  ".join(f"{x:11.2f}" for x in s.values()))
+assert share["coarse"]["coarse"] > share["coarse"]["fine"]
+assert share["fine"]["fine"] > share["fine"]["coarse"]
 
 # %% [markdown]
 # How to read the table: a row is one kind of mix, a column one group of attributes, and 1.0 would mean every
 # mixed face took that group from B. Coarse styles carry the coarse attributes (pose, head size and place)
-# most of the time, and drag many middle ones along, since eyes and hair sit on a head whose shape and pose
-# the coarse layers decide: in the coarse grid the heads take B's hair cut with its pose, but keep A's
-# colours. They even move about half of the fine attributes, though not the colours (the last table below
-# takes the attributes one by one). Fine styles move 0.43 of the fine attributes and hardly touch the pose:
-# in the fine grid the background follows the top row, and the shades of the hair and the skin partly do.
-# Middle styles are the weakest level of this small 64 px model: the faces keep their row's pose, hair cut
-# and background, only the eyes and the skin's shade change here and there, and the middle attributes
-# follow B (0.24) no more often than the fine ones (0.28). The paper's 1024 px model has more layers per
-# level and shows the clean order (figure 3): pose from coarse, smaller features from middle, colour scheme
-# from fine.
+# most of the time (0.85), and drag many middle ones along (0.64). Two of those the paper counts as coarse
+# anyway, the hair length and the glasses (the introduction); the others, the eyes, brows, fringe and parting,
+# sit on a head whose shape and pose the coarse layers decide. In the coarse grid the heads take B's hair cut
+# with its pose, but keep A's colours. Coarse styles even move 0.44 of the fine attributes, though not the
+# colours (the last table below takes the attributes one by one). Fine styles move 0.42 of the fine
+# attributes and hardly touch the pose: in the fine grid the background follows the top row, and the shades
+# of the hair and the skin partly do. Middle styles are the weakest level of this small 64 px model: the
+# faces keep their row's pose, hair cut and background, only the eyes and the skin's shade change here and
+# there, and the middle attributes follow B (0.22) no more often than the fine ones (0.29). The paper's
+# 1024 px model has more layers per level and shows the clean order (figure 3): pose from coarse, smaller
+# features from middle, colour scheme from fine.
 
 # %% [markdown]
 # The grid has only 20 mixed faces per level. The library measures the same thing over random pairs of faces
 # (`stylegan_edu.levels.level_separation`, also `stylegan-edu levels --ckpt toyfaces-64`): for each level,
 # `own` is the share of that level's attributes the mix took from B (ideally 1) and `leak` the share of the
 # other levels' attributes it took along (ideally 0). An attribute counts only in pairs whose A and B differ
-# clearly in it, and only the 17 attributes the reader reads reliably count at all: it cannot tell `smile` and
-# `eye_color` apart better than chance, and `eye_size` only 77 % of the time, so those three are left out
-# (lesson 08's linear separability keeps the same 17, by the same 80 % rule).
+# clearly in it, and only the 17 attributes of section 3 count, those the reader gets right on at least 80 %
+# of held-out faces (`smile`, `eye_color` and `eye_size` are left out; lesson 08's linear separability uses
+# the same 17).
 
 # %%
 from stylegan_edu.levels import level_separation
@@ -136,13 +156,16 @@ for a, own_level in sep["attribute_levels"].items():
 # %% [markdown]
 # Over random pairs the picture is the grid's. Coarse styles take the pose and the place almost always and the
 # head's shape often, but drag about half of the other attributes along: the hair length (0.73), the brows
-# (0.70), the parting (0.62), half of the glasses, the freckles (0.62) and the direction of the light (0.83),
-# which this model ties to the pose. The middle level is the weakest: it moves 0.28 of its own attributes,
-# the eyes' opening (0.43) and the glasses (0.39) most, and even these two go with the coarse styles at least
-# as often; the skin tone, a fine attribute, follows it (0.54) more often than any middle one. The fine
-# level takes the background hue nearly always (0.98), the hair colour and the skin tone about half the time
-# (0.50, 0.47), and leaks least (0.09). A model whose levels separate well would show `own` near 1 and `leak`
-# near 0 in every row; this small model does not yet.
+# (0.70), the parting (0.62), half of the glasses (the paper's figure 3 also sees eyeglasses and the general
+# hair style follow the coarse styles), the freckles (0.62) and the direction of the light (0.83), which this
+# model ties to the pose. The middle level is the weakest: it moves 0.28 of its own attributes, the eyes'
+# opening (0.43) and the glasses (0.39) most, and even these two go with the coarse styles at least as often;
+# the skin tone, a fine attribute, follows it (0.54) more often than any middle one. The fine level takes the
+# background hue nearly always (0.98), the hair colour and the skin tone about half the time (0.50, 0.47), and
+# leaks least (0.09). A model whose levels separate well would show `own` near 1 and `leak`
+# near 0 in every row. This small model does not yet, even if the hair length and the glasses are counted as
+# coarse, as in the paper: the brows, the parting, the freckles and the light still go with the coarse styles,
+# and the middle styles still move little.
 
 # %% [markdown]
 # ## 4 · Live demo
@@ -183,7 +206,7 @@ render_mix(G, 101, 205, G.cfg.level_layers("middle"), psi=0.7, noise=1.0)
 # %%
 from stylegan_edu.course.lesson06 import check_crossover_layers, check_mix_level
 
-
+# %%
 def crossover_layers(num_layers, crossover):
     """The style layers (a list of ints, ascending) that take the second w when the switch is at `crossover`."""
     ### BEGIN SOLUTION

@@ -8,8 +8,9 @@
 #     w' = w_avg + ψ · (w − w_avg)
 #
 # ψ = 1 leaves w alone, ψ = 0 puts every seed at w_avg, the "average face", and a negative ψ jumps to the
-# opposite side of the average: the "anti-face" of the paper's figure 8. Because W is smooth (lesson 03) this
-# works far better in W than in Z.
+# opposite side of the average: the "anti-face" of the paper's figure 8. This works in W, not in Z: the
+# mapping network shapes W after the data (lesson 03), so its centre w_avg is a typical face, whereas
+# shrinking z does nothing at all (section 4 shows why).
 #
 # w_avg is not computed after training: the generator tracks it as a moving average of the w it sees while
 # training. The official code also truncates only the first 8 layers (the coarse and middle ones), so the
@@ -151,7 +152,7 @@ assert abs(in_z - spread[1.0]) < 1e-3 < spread[1.0] - spread[0.4]
 # %%
 from stylegan_edu.course.lesson07 import check_truncated_ws, check_update_w_avg
 
-
+# %%
 def truncated_ws(G, z, psi):
     """z [N, latent] -> styles [N, G.num_layers, w_dim]: layers below G.cfg.truncation_cutoff truncated with psi."""
     ### BEGIN SOLUTION

@@ -44,9 +44,11 @@ def _judge_crossover_layers(fn):
         raise Wrong(f"crossover_layers({n}, {c}) gave {got}: B's w goes to every layer from `crossover` on")
     G = _G()
     z = z_from_seeds([5, 6], G.cfg.latent_size)
+    # the answer as a list of ints (a set, map or generator would not index a tensor), as compared above
+    layers = _layer_list(call(fn, G.num_layers, 4), f"crossover_layers({G.num_layers}, 4)")
     with torch.no_grad():
         ws = broadcast(G.mapping(z), G.num_layers)
-        mine = G.synthesis(mix_ws(ws[:1], ws[1:], call(fn, G.num_layers, 4)), noise_mode="const")
+        mine = G.synthesis(mix_ws(ws[:1], ws[1:], layers), noise_mode="const")
         theirs = G(z[:1], z_mix=z[1:], crossover=4, noise_mode="const")
     # mapping two latents in one batch or one at a time rounds w differently (~1e-6), which the shipped model
     # turns into ~1e-5 in the image; a wrong layer list moves it by far more and is caught above anyway

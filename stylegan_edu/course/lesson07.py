@@ -24,7 +24,7 @@ def _judge_truncated_ws(fn):
     G = _G()
     L, D, cutoff = G.num_layers, G.cfg.dlatent_size, G.cfg.truncation_cutoff
     z = z_from_seeds([8, 9], G.cfg.latent_size)
-    for psi in (0.3, 1.0, -0.5):
+    for psi in (0.4, 1.0, -0.5):  # none of them 1 - G.cfg.truncation_psi (0.3) or the default itself (0.7)
         what = f"truncated_ws(G, z, {psi}) for two latents"
         out = call(fn, G, z, psi)
         if isinstance(out, torch.Tensor) and tuple(out.shape) == (2, D):
@@ -36,6 +36,10 @@ def _judge_truncated_ws(fn):
         want = truncate(ws, G.w_avg, psi, cutoff)
         if max_diff(out, want) <= 1e-5:
             continue
+        default = G.cfg.truncation_psi
+        if psi != default and max_diff(out, truncate(ws, G.w_avg, default, cutoff)) <= 1e-5:
+            raise Wrong(f"{what} is truncated with the model's default psi {default} (G.cfg.truncation_psi): "
+                        "use the psi argument")
         if max_diff(out, ws) <= 1e-5:
             raise Wrong(f"{what} gave the untruncated w (if you scaled z: the mapping's pixel norm undoes that): "
                         "map z to w first, then move w towards G.w_avg")

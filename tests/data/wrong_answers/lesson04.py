@@ -75,6 +75,12 @@ class AdaINUnscaledWeights(_AdaIN):
             self.affine.bias.zero_()
 
 
+class AdaINMappingLrmul(_AdaIN):
+    def __init__(self, w_dim, channels):
+        super().__init__(w_dim, channels)
+        self.affine = layers.EqualizedLinear(w_dim, 2 * channels, gain=1.0, lrmul=0.01)  # as in lesson 03's mapping
+
+
 class AdaINBatchNorm(_AdaIN):
     def normalise(self, x):
         return _instance_norm(x, dims=(0, 2, 3))
@@ -101,7 +107,8 @@ WRONG = {
                          (adain_without_plus_one, "y_s + 1, not y_s"), (adain_batch_norm, "batch norm"),
                          (adain_centred_only, "std should be |y_s + 1|")],
     "adain_module": [(AdaINGainSqrt2, "gain 1"), (AdaINPlainLinear, "standard normal"),
-                     (AdaINUnscaledWeights, "runtime scale"), (AdaINBatchNorm, "batch norm"),
+                     (AdaINUnscaledWeights, "runtime scale"), (AdaINMappingLrmul, "default lrmul 1"),
+                     (AdaINBatchNorm, "batch norm"),
                      (AdaINUnbiasedStd, "population std"), (AdaINLayerNorm, "layer norm"),
                      (AdaINWithoutPlusOne, "y_s + 1, not y_s")],
 }

@@ -9,6 +9,14 @@ def truncate_in_z(G, z, psi):
     return broadcast(G.mapping(psi * z), G.num_layers).detach()
 
 
+def truncate_default_psi(G, z, psi):  # G.cfg.truncation_psi where the psi argument belongs
+    ws = broadcast(G.mapping(z), G.num_layers).detach()
+    out = ws.clone()
+    c, default = G.cfg.truncation_cutoff, G.cfg.truncation_psi
+    out[:, :c] = G.w_avg + default * (ws[:, :c] - G.w_avg)
+    return out
+
+
 def truncate_every_layer(G, z, psi):
     ws = broadcast(G.mapping(z), G.num_layers).detach()
     return G.w_avg + psi * (ws - G.w_avg)
@@ -63,7 +71,8 @@ def w_avg_mean_of_all(w_avg, w, beta):
 
 
 WRONG = {
-    "truncated_ws": [(truncate_in_z, "untruncated w"), (truncate_every_layer, "every layer is truncated"),
+    "truncated_ws": [(truncate_in_z, "untruncated w"), (truncate_default_psi, "default psi 0.7"),
+                     (truncate_every_layer, "every layer is truncated"),
                      (truncate_psi_reversed, "the other way round"), (truncate_towards_zero, "towards 0"),
                      (truncate_cutoff_inclusive, "9 layers are truncated instead of 8"),
                      (truncate_one_w, "one w per latent")],
