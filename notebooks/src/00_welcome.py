@@ -2,10 +2,11 @@
 # # 00 · Welcome: StyleGAN, built piece by piece
 #
 # StyleGAN (Karras, Laine and Aila, CVPR 2019) is a generator of images, famous for photorealistic faces of
-# people who do not exist, and for *control*: it can copy the pose of one face and the colouring of another,
-# because it feeds its random input into the image at every resolution separately, as "styles". In this
-# course you build every part of it, see what each part does, and check that your few lines compute exactly
-# what the full implementation in `stylegan_edu` computes.
+# people who do not exist, and for *control*: it can copy the pose of one face and the colouring of another.
+# It first maps its random input z to a latent w, then feeds w into the image at every resolution separately,
+# through a learned transform per layer, as "styles"; giving the coarse layers one face's w and the fine layers
+# another face's w does the copying. In this course you build every part of it, see what each part does, and
+# check that your few lines compute exactly what the full implementation in `stylegan_edu` computes.
 #
 # | lesson | what you build |
 # | --- | --- |
@@ -58,6 +59,9 @@ image_grid(faces, columns=8, upscale_to=96)
 #
 # `pretrained.load("toyfaces-64")` returns the StyleGAN generator trained on ToyFaces (its model card is in
 # `data/pretrained/MODEL_CARD.md`). Give it latents, get faces. Each seed gives one face, always the same.
+# `truncation_psi=0.7` pulls each face's w part of the way towards the average w, trading variety for quality
+# (lesson 07); `noise_mode="const"` reuses the random noise images stored in the model (lesson 05) instead of
+# drawing new ones, so a seed always gives the same face.
 
 # %%
 G = pretrained.load("toyfaces-64")
@@ -70,20 +74,21 @@ image_grid(fakes, columns=8, upscale_to=96)
 # %% [markdown]
 # ## Your turn
 #
-# Each lesson ends with exercises. A code cell holds a function with its docstring and the line
-# `# YOUR CODE HERE` above a `...`: replace those two lines with your code and run the cell, then run the check
-# cell below it. The check answers in one line: **Correct**, **Not written yet** (with a hint), or **Not yet**
-# and what is wrong. The checks compare with the library, so they never show the answer; nothing later in a
-# lesson uses your function, so you can skip an exercise and come back. The solved copies of the lessons are
-# in `notebooks/solutions/`.
+# Each lesson ends with exercises. A code cell holds a function with its docstring and the line `# YOUR CODE HERE`
+# above a `...`: replace those two lines with your code and run the cell; its last line runs the check (the checks
+# are imported by a cell of their own, before the first exercise). The check answers in one line: **Correct**,
+# **Not written yet** (with a hint), or **Not yet** and what is wrong; if your code raises an error, it shows that
+# error with the hint. The checks compare with the library, so they never show the answer; nothing later in a
+# lesson uses your function, so you can skip an exercise and come back. The solved copies of the lessons are in
+# `notebooks/solutions/`.
 #
 # **Exercise 1.** Write `draw_faces(G, seeds, psi)`: the faces of the given seeds, truncated with `psi`, with
 # the model's constant noise so a seed always gives the same face.
 
 # %%
-from stylegan_edu.course.lesson00 import check_draw_faces, check_lerp_latents, latent_line
+from stylegan_edu.course.lesson00 import check_draw_faces, check_lerp_latents
 
-
+# %%
 def draw_faces(G, seeds, psi):
     """The images (N, 3, H, W) of the faces of `seeds` (a list of N ints), truncation psi `psi`, constant noise."""
     ### BEGIN SOLUTION
@@ -115,6 +120,8 @@ def lerp_latents(z0, z1, steps):
 check_lerp_latents(lerp_latents)
 
 # %%
+from stylegan_edu.course.lesson00 import latent_line
+
 z0, z1 = z_from_seeds([0, 1], G.cfg.latent_size)
 walk = latent_line(z0, z1, 8)  # the course's copy of lerp_latents: 8 latents from z0 to z1
 with torch.no_grad():

@@ -84,8 +84,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The generated points move from a shapeless cloud onto the ring. (Small GANs often miss a few of the blobs:
-# "mode collapse", one of the reasons the StyleGAN authors add minibatch standard deviation to D.)
+# The generated points move from a shapeless cloud onto the ring and reach all eight blobs. G is a continuous
+# function of z, so it cannot jump from one blob to the next: it leaves a trail of points in the gaps between
+# them. Small GANs also often miss some blobs entirely ("mode collapse"). Against this, Progressive GAN gave D
+# minibatch standard deviation (an extra input that tells D how much the samples of a batch differ from each
+# other), and StyleGAN keeps it.
 
 # %%
 # 1,500 Adam steps amplify the last bits of rounding, which differ between CPUs, so the check is a bound
@@ -126,7 +129,8 @@ for k in (2, 7, 12, 17):
 # %% [markdown]
 # ## 3 · Fade-in
 #
-# While 16 px fades in, G's output is `α · toRGB16(new layers) + (1 − α) · upsample(toRGB8(old layers))`.
+# While 16 px fades in, G's output is `α · toRGB16(new layers) + (1 − α) · upsample(toRGB8(old layers))`,
+# where upsample is nearest neighbour (`upscale2d`: each pixel becomes a 2×2 block), as in the official code.
 # D sees real images blended the same way: `α · x + (1 − α) · upsample(downsample(x))`, so real and fake
 # images are equally sharp at every moment. Here are real ToyFaces at 16 px as D sees them during the fade.
 
@@ -149,14 +153,15 @@ print("fade_in_reals = alpha * x + (1 - alpha) * up(down(x))")
 # %% [markdown]
 # ## 4 · Forty seconds of progressive training on ToyFaces
 #
-# The library's `Trainer` runs the real loop (logistic loss with R1, style mixing, EMA of G, the schedule
-# above). The cell trains for a fixed 40 seconds of wall time, whatever the CPU, and draws the EMA generator's
-# samples after each quarter; the titles say how far this machine got (kimg, resolution, α). A recent laptop
-# gets through the 8 px stage into the 16 px fade-in: the random colours calm down into softer blobs around a
-# darker, warmer patch in the middle where the head will be; faces need minutes more (lesson 11). The trainer
-# also prints the precision it chose (bf16 only where the CPU computes it natively, fp32 otherwise; the stored
-# output below says fp32 because this lesson was last run with bf16 switched off by `STYLEGAN_EDU_BF16=0`, as
-# the course's tests do, to time every lesson as a CPU without bf16 runs it). Lesson 11 trains longer; the
+# The library's `Trainer` runs the real loop: the logistic loss with R1 (a penalty on the size of D's gradient at
+# real images), style mixing (lesson 06), an EMA of G (a slowly moving average of G's weights, which gives cleaner
+# samples) and the schedule above. The cell trains for a fixed 40 seconds of wall time, whatever the CPU, and draws
+# the EMA generator's samples after each quarter; the titles say how far this machine got (kimg, resolution, α). A
+# recent laptop gets through the 8 px stage into the 16 px fade-in: the random colours calm down into softer blobs
+# around a darker, warmer patch in the middle where the head will be; faces need minutes more (lesson 11). The
+# trainer also prints the precision it chose (bf16 only where the CPU computes it natively, fp32 otherwise; the
+# stored output below says fp32 because this lesson was last run with bf16 switched off by `STYLEGAN_EDU_BF16=0`,
+# as the course's tests do, to time every lesson as a CPU without bf16 runs it). Lesson 11 trains longer; the
 # shipped model trained for hours.
 
 # %%
@@ -193,12 +198,13 @@ plt.show()
 # %%
 from stylegan_edu.course.lesson01 import check_faded_output, check_growing_schedule
 
-
+# %%
 def growing_schedule(kimg, start_resolution, final_resolution, stable_kimg, fade_kimg):
     """(resolution, alpha) after `kimg` thousand real images. Each resolution, from `start_resolution` up,
     trains `stable_kimg` at alpha = 1, then the next (2x) resolution fades in over `fade_kimg`, alpha rising
     from 0 to 1; `final_resolution` is the last and stays at alpha = 1. At the exact moment a fade begins,
-    the old resolution at alpha = 1 (it draws what the new one draws at alpha = 0), as the library reports it."""
+    return the old resolution at alpha = 1 (it draws what the new one draws at alpha = 0), as the library
+    reports it."""
     ### BEGIN SOLUTION
     phase, within = divmod(kimg, stable_kimg + fade_kimg)
     resolution = start_resolution * 2 ** int(phase)

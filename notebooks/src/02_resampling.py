@@ -4,7 +4,10 @@
 # Every time StyleGAN changes resolution it has to invent new pixels (upsampling, in the generator) or throw
 # pixels away (downsampling, in the discriminator). Progressive GAN did both the crudest way: copy each pixel
 # into a 2×2 block, and average 2×2 blocks. StyleGAN adds a small low-pass filter, the separable [1, 2, 1]
-# blur, right after every upsampling and right before every downsampling. The paper calls it "bilinear"
+# blur, to every upsampling layer (nearest 2×, then the 3×3 convolution, then the blur) and to every
+# downsampling layer (the blur, then the 3×3 convolution, then the 2×2 average). The convolution and the blur
+# are both linear filters, and swapping two linear filters does not change which frequencies get through
+# (away from the border), so this lesson leaves the convolution out. The paper calls the blur "bilinear"
 # because, combined with the 2× nearest step, it behaves like bilinear interpolation.
 #
 # In this lesson you will
@@ -57,7 +60,7 @@ print(resample.blur2d(torch.ones(1, 1, 5, 5))[0, 0] * 16)
 # ## 2 · Three ways to double the resolution
 #
 # * **nearest**: copy each pixel into a 2×2 block (Progressive GAN),
-# * **blur**: nearest, then the [1, 2, 1] blur (StyleGAN),
+# * **blur**: nearest, then the [1, 2, 1] blur (StyleGAN's, without the 3×3 convolution between them),
 # * **bilinear**: proper bilinear interpolation (what most people mean by the word).
 
 # %%
@@ -78,8 +81,8 @@ print("all three upsampling modes match stylegan_edu.resample.upsample")
 # %% [markdown]
 # A 4×4 checkerboard made bigger shows the difference: nearest keeps hard blocky edges; the blur and bilinear
 # versions both melt it into soft grey squares of much lower contrast, alike inside but not at the border.
-# Bilinear repeats the edge pixels, so its corners and edges stay nearly black and white; the blur pads with
-# zeros (grey), so its border fades like the rest of the picture.
+# Bilinear repeats the edge pixels, so its corners stay black and white and its edges keep more contrast than
+# the inside; the blur pads with zeros (grey), so its border fades like the rest of the picture.
 
 # %%
 small = (torch.arange(4)[:, None] + torch.arange(4)[None, :]).remainder(2).float()[None, None] * 2 - 1
@@ -106,7 +109,7 @@ plt.show()
 # * **nearest**: keep every other pixel (the library's `"nearest"` mode; no GAN here does this, it shows the
 #   worst case),
 # * **box**: average each 2×2 block (Progressive GAN's discriminator),
-# * **blur**: the [1, 2, 1] blur, then the 2×2 average (StyleGAN's),
+# * **blur**: the [1, 2, 1] blur, then the 2×2 average (StyleGAN's, without the 3×3 convolution between them),
 # * **bilinear**: PyTorch's antialiased bilinear resize.
 #
 # Keeping every other pixel folds the finest rings back as large fake patterns (aliasing, the moiré you see
@@ -117,7 +120,7 @@ plt.show()
 def zone_plate(size=128):
     r = torch.linspace(-1, 1, size)
     yy, xx = torch.meshgrid(r, r, indexing="ij")
-    return torch.cos(math.pi * size / 4.5 * (xx**2 + yy**2))[None, None]  # up to 0.44 cycles/pixel at the rim
+    return torch.cos(math.pi * size / 4.5 * (xx**2 + yy**2))[None, None]  # 0.45 cycles/pixel per axis at the rim
 
 
 def my_downsample(x, mode):
@@ -177,11 +180,14 @@ assert aliasing["blur"] < 0.5 * aliasing["box"] < 0.5 * aliasing["nearest"]
 # ## 4 · Frequency response
 #
 # Keeping every other pixel leaves the rings at nearly full strength (0.699: the fake pattern is as strong as
-# the real one), Progressive GAN's 2×2 average leaves about a seventh of that (0.107), and the blur a
-# hundredth (0.009), as little as the antialiased bilinear resize. Why does the blur help? Its response (the
-# Fourier transform of the taps) is cos²(πf): 1 for flat areas (f = 0), falling smoothly to 0 at the highest
-# frequency a grid can hold (f = 0.5 cycles per pixel), which is exactly the frequency that would alias. The
-# 2×2 box is cos(πf): it lets more of the dangerous high frequencies through.
+# the real one), Progressive GAN's 2×2 average leaves about a sixth of that (0.107), and the blur about an
+# eightieth (0.009), as little as the antialiased bilinear resize. Why does the blur help? Its response (the
+# Fourier transform of the taps) is cos²(πf): 1 for flat areas (f = 0), falling smoothly to 0 at f = 0.5 cycles
+# per pixel, the finest pattern a grid can hold. After halving, the smaller grid holds only frequencies up to
+# 0.25 cycles per original pixel: everything between 0.25 and 0.5 folds back as a fake, coarser pattern, and
+# f = 0.5 folds onto flat areas. The blur halves the frequencies at 0.25 and removes those at 0.5 completely;
+# followed by the 2×2 average (dashed line) it lets at most 0.35 of any of them through. The 2×2 box alone is
+# cos(πf): it lets far more of them through (0.71 at f = 0.25).
 
 # %%
 f = np.linspace(0, 0.5, 101)
@@ -208,7 +214,7 @@ np.testing.assert_allclose(H_blur, np.cos(np.pi * f) ** 2, atol=1e-12)
 # %%
 from stylegan_edu.course.lesson02 import check_binomial_kernel, check_blur
 
-
+# %%
 def blur(x):
     """x (N, C, H, W) -> (N, C, H, W): every channel convolved with the normalised [1, 2, 1] x [1, 2, 1] kernel,
     zero padding."""

@@ -3,9 +3,10 @@
 #
 # A classic GAN feeds the random vector z straight into the generator. z is Gaussian, so the generator has to
 # map a round, evenly filled cloud onto the set of faces. If some combination of features is rare in the
-# data (say long hair together with a strong head turn), it must still own its share of that round cloud,
-# and the generator is forced to bend: small steps in z then cause large jumps in the image, and factors of
-# variation become tangled together.
+# data (say long hair together with a strong head turn), the round cloud has no hole for it: every direction
+# of z is as likely as every other. To give that combination only the small share it has in the data, the
+# generator must bend its map from z to features around it: small steps in z then cause large jumps in the
+# image, and factors of variation become tangled together.
 #
 # StyleGAN first sends z through an 8-layer MLP, f: z → w. W has no fixed shape: the MLP can stretch it so
 # that the data's factors line up with straight directions. The paper measures this (lesson 08) and finds W
@@ -47,13 +48,14 @@ for name, v in (("z", z), ("pixel_norm(z)", layers.pixel_norm(z))):
 # %% [markdown]
 # ## 2 · The equalized learning rate
 #
-# Adam divides each gradient by its running size, so the *parameter's* scale decides how fast a layer learns.
-# The official code stores every weight as N(0, 1) and multiplies it at run time by the He constant
-# gain / √fan_in. Then all layers learn at the same relative speed. For the mapping network the stored weights
-# are N(0, 1/λ²) and the runtime factor is multiplied by λ = 0.01 (the "lr multiplier"): the layers behave
-# as if their learning rate were 100× smaller, which keeps w stable while the synthesis network learns. The
-# bias gets the same treatment without the He constant: it is stored as it starts (zeros) and multiplied by λ
-# at run time, so it too learns 100× slower in the mapping network.
+# Adam divides each gradient by its running size, so the *parameter's* scale decides how fast a layer learns. The
+# official code stores every weight as N(0, 1) and multiplies it at run time by the He constant gain / √fan_in,
+# where fan_in is the number of inputs of the layer (512 for a 512 → 512 dense layer); this is the standard
+# deviation of He's initialisation, with gain = √2 by default. Then all layers learn at the same relative speed.
+# For the mapping network the stored weights are N(0, 1/λ²) and the runtime factor is multiplied by λ = 0.01 (the
+# "lr multiplier"): the layers behave as if their learning rate were 100× smaller, which keeps w stable while the
+# synthesis network learns. The bias gets the same treatment without the He constant: it is stored as it starts
+# (zeros) and multiplied by λ at run time, so it too learns 100× slower in the mapping network.
 #
 # `layers.EqualizedLinear` is such a layer (you write your own in exercise 3). One of the mapping network's
 # layers, 512 → 512 with λ = 0.01, stores weights of standard deviation 1/λ = 100 and multiplies them at run
@@ -159,7 +161,7 @@ print("a straight direction in W explains more of each attribute than in Z:", bo
 # %%
 from stylegan_edu.course.lesson03 import check_equalized_linear, check_pixel_norm, check_runtime_scale
 
-
+# %%
 def pixel_norm(z, eps=1e-8):
     """z (N, D) -> (N, D): each row divided by its root mean square."""
     ### BEGIN SOLUTION

@@ -28,9 +28,12 @@ def _judge_draw_faces(fn):
             return
         if max_diff(out, G(z, truncation_psi=1.0, noise_mode="const")) <= 1e-5:
             raise Wrong("these faces are not truncated: pass truncation_psi=psi to G")
+        if max_diff(out, G(z, truncation_psi=psi, noise_mode="none")) <= 1e-5:
+            raise Wrong("these faces have no noise at all: use noise_mode='const', the noise stored in the model")
     if max_diff(out, tensor(call(fn, G, seeds, psi), (3, 3, 64, 64), what)) > 1e-6:
         raise Wrong("two calls give different faces: use noise_mode='const' so a seed always gives the same face")
-    raise Wrong("these are not the faces of seeds 100-102: build z with z_from_seeds(seeds, G.cfg.latent_size)")
+    raise Wrong("these are not G(z_from_seeds(seeds, G.cfg.latent_size), truncation_psi=psi, noise_mode='const'): "
+                "check the latents, the psi you pass and the noise mode, and return G's output unchanged")
 
 
 check_draw_faces = exercise(

@@ -61,6 +61,12 @@ def _judge_growing_schedule(fn):
             if fading and res == want_res:
                 raise Wrong(f"{what} returned alpha = {alpha:.2f}, the schedule has {want_alpha:.2f} there: "
                             "alpha rises linearly from 0 to 1 over the fade_kimg that follow the stable part")
+            if res == want_res == final and not fading and alpha < 1.0:
+                raise Wrong(f"{what} returned alpha = {alpha:.2f} at {final} px: once final_resolution is reached "
+                            "there is no next resolution to fade in, so alpha stays 1")
+            if want_res == final and res == final // 2:
+                raise Wrong(f"{what} returned {res} px; the schedule is at {want_res} px, alpha {want_alpha:.2f} "
+                            "there: growing goes on until final_resolution itself has faded in, and stops only then")
             if fading != (alpha < 1.0):
                 raise Wrong(f"{what} returned alpha = {alpha:.2f} where the schedule "
                             f"{'fades in' if fading else 'is stable'}: each phase first trains stable_kimg at "

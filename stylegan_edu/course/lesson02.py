@@ -37,11 +37,20 @@ def _judge_blur(fn):
         if max_diff(out[inside], want[inside]) <= 1e-5:
             raise Wrong(f"{what} is right inside but not at the border: pad with zeros, as the official code "
                         "does (the border darkens slightly); other paddings repeat or mirror the edge")
-        flat = tensor(call(fn, torch.ones(shape)), shape, "blur of a flat image of ones")[inside]
+        # the gain on flat areas, measured far from the border so that a wider kernel's zero padding can't reach
+        big = (1, shape[1], 16, 16)
+        flat = tensor(call(fn, torch.ones(big)), big, "blur of a flat image of ones")[..., 4:-4, 4:-4]
         gain = flat.mean().item()
         if abs(gain - 1) > 1e-4:
             raise Wrong(f"the kernel is not normalised: a flat image of ones comes out as {gain:.4g} inside. "
                         "Divide the kernel by the sum of its entries so flat areas stay flat")
+        dot = torch.zeros(big)
+        dot[..., 8, 8] = 1  # one bright pixel: the blur spreads it onto its 8 neighbours and no further
+        spread = tensor(call(fn, dot), big, "blur of a single bright pixel").clone()
+        spread[..., 7:10, 7:10] = 0
+        if spread.abs().max() > 1e-6:
+            raise Wrong(f"{what} is not the [1, 2, 1] blur: it spreads a single bright pixel beyond its 8 "
+                        "neighbours, but the kernel is 3x3, the outer product of the taps [1, 2, 1] with themselves")
         raise Wrong(f"{what} is not the [1, 2, 1] blur: the kernel should be the outer product of the taps "
                     "[1, 2, 1] with themselves, divided by its sum")
 

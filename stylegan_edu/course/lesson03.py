@@ -90,7 +90,8 @@ def _layer_params(layer, what):
 def _judge_equalized_linear(cls):
     from stylegan_edu.layers import EqualizedLinear
 
-    for fan_in, fan_out, gain, lrmul in ((64, 128, math.sqrt(2), 0.01), (96, 32, 1.0, 1.0)):
+    # sizes for which gain / sqrt(fan_in), 1 / sqrt(fan_in) and gain / sqrt(fan_out) all differ
+    for fan_in, fan_out, gain, lrmul in ((64, 96, math.sqrt(2), 0.01), (96, 32, 1.0, 1.0)):
         what = f"MyEqualizedLinear({fan_in}, {fan_out}, gain={gain:.4g}, lrmul={lrmul:g})"
         with torch.random.fork_rng():
             torch.manual_seed(4)
@@ -141,6 +142,11 @@ def _judge_equalized_linear(cls):
                             "gain * lrmul / sqrt(fan_in)")
             if close(F.linear(x, w * he * lrmul, b)):
                 raise Wrong(f"{what}: the bias is used as stored; multiply it by lrmul at run time too")
+            if close(F.linear(x, w * lrmul / math.sqrt(fan_in), b * lrmul)):
+                raise Wrong(f"{what}: the runtime scale leaves out the gain; it is gain * lrmul / sqrt(fan_in)")
+            if gain != math.sqrt(2) and close(F.linear(x, w * math.sqrt(2) * lrmul / math.sqrt(fan_in), b * lrmul)):
+                raise Wrong(f"{what}: the layer ignores its `gain` argument (it uses sqrt(2) whatever gain is "
+                            "passed)")
             if close(F.linear(x, w * gain * lrmul / math.sqrt(fan_out), b * lrmul)):
                 raise Wrong(f"{what}: the runtime scale uses fan_out; He's constant counts the inputs, "
                             "gain / sqrt(fan_in)")

@@ -21,6 +21,16 @@ def draw_faces_global_seed(G, seeds, psi):
         return G(torch.randn(len(seeds), G.cfg.latent_size), truncation_psi=psi, noise_mode="const")
 
 
+def draw_faces_no_noise(G, seeds, psi):
+    with torch.no_grad():
+        return G(z_from_seeds(seeds, G.cfg.latent_size), truncation_psi=psi, noise_mode="none")
+
+
+def draw_faces_rescaled(G, seeds, psi):
+    with torch.no_grad():
+        return (G(z_from_seeds(seeds, G.cfg.latent_size), truncation_psi=psi, noise_mode="const") + 1) / 2
+
+
 def lerp_backwards(z0, z1, steps):
     t = torch.linspace(0, 1, steps)[:, None]
     return t * z0 + (1 - t) * z1
@@ -37,7 +47,8 @@ def lerp_wrong_shape(z0, z1, steps):
 
 WRONG = {
     "draw_faces": [(draw_faces_untruncated, "not truncated"), (draw_faces_random_noise, "noise_mode='const'"),
-                   (draw_faces_global_seed, "z_from_seeds")],
+                   (draw_faces_global_seed, "z_from_seeds"), (draw_faces_no_noise, "no noise at all"),
+                   (draw_faces_rescaled, "return G's output unchanged")],
     "lerp_latents": [(lerp_backwards, "backwards"), (lerp_end_left_out, "last exactly z1"),
                      (lerp_wrong_shape, "shape (2, 128), expected (5, 128)")],
 }

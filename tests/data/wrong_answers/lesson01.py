@@ -61,6 +61,24 @@ def schedule_one_phase_late(kimg, start_resolution, final_resolution, stable_kim
     return 2 * res, (within - stable_kimg) / fade_kimg
 
 
+def schedule_alpha_cycles_at_final(kimg, start_resolution, final_resolution, stable_kimg, fade_kimg):
+    phase, within = divmod(kimg, stable_kimg + fade_kimg)
+    res = start_resolution * 2 ** int(phase)
+    if within < stable_kimg:
+        return min(res, final_resolution), 1.0
+    return min(2 * res, final_resolution), (within - stable_kimg) / fade_kimg  # keeps fading at the final size
+
+
+def schedule_stops_one_early(kimg, start_resolution, final_resolution, stable_kimg, fade_kimg):
+    phase, within = divmod(kimg, stable_kimg + fade_kimg)
+    res = start_resolution * 2 ** int(phase)
+    if res >= final_resolution // 2:  # never fades in final_resolution itself
+        return final_resolution // 2, 1.0
+    if within < stable_kimg:
+        return res, 1.0
+    return 2 * res, (within - stable_kimg) / fade_kimg
+
+
 def faded_alpha_swapped(img_low, img_high, alpha):
     return alpha * upscale2d(img_low) + (1 - alpha) * img_high
 
@@ -89,6 +107,8 @@ WRONG = {
         (schedule_never_stops, "growing stops at final_resolution"),
         (schedule_alpha_over_whole_phase, "rises linearly from 0 to 1 over the fade_kimg"),
         (schedule_one_phase_late, "Phases of stable_kimg + fade_kimg start at start_resolution"),
+        (schedule_alpha_cycles_at_final, "no next resolution to fade in"),
+        (schedule_stops_one_early, "until final_resolution itself has faded in"),
     ],
     "faded_output": [
         (faded_alpha_swapped, "alpha weighs the wrong image"),

@@ -42,6 +42,18 @@ def blur_taps_normalised_once(x):
     return F.conv2d(x, k.repeat(c, 1, 1, 1), padding=1, groups=c)
 
 
+def blur_twice(x):
+    c = x.shape[1]
+    k = (torch.outer(TAPS, TAPS) / 16).repeat(c, 1, 1, 1)
+    return F.conv2d(F.conv2d(x, k, padding=1, groups=c), k, padding=1, groups=c)  # normalised, but too wide
+
+
+def blur_binomial_5x5(x):
+    c = x.shape[1]
+    taps = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0])
+    return F.conv2d(x, (torch.outer(taps, taps) / 256).repeat(c, 1, 1, 1), padding=2, groups=c)
+
+
 def binomial_unnormalised(n):
     taps = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float32)
     return torch.outer(taps, taps)
@@ -78,6 +90,8 @@ WRONG = {
         (blur_no_padding, "pad one row and column of zeros"),
         (blur_replicate_border, "not at the border"),
         (blur_box, "is not the [1, 2, 1] blur"),
+        (blur_twice, "beyond its 8 neighbours"),
+        (blur_binomial_5x5, "beyond its 8 neighbours"),
     ],
     "binomial_kernel": [
         (binomial_unnormalised, "sums to 16"),

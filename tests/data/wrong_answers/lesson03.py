@@ -99,6 +99,28 @@ class LinearFanOut(nn.Module):
         return F.linear(x, self.weight * self.scale, self.bias * self.lrmul)
 
 
+class LinearNoGain(nn.Module):
+    def __init__(self, in_features, out_features, gain=math.sqrt(2), lrmul=1.0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lrmul)
+        self.bias = nn.Parameter(torch.zeros(out_features))
+        self.scale, self.lrmul = lrmul / math.sqrt(in_features), lrmul  # gain left out
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.scale, self.bias * self.lrmul)
+
+
+class LinearGainIgnored(nn.Module):
+    def __init__(self, in_features, out_features, gain=math.sqrt(2), lrmul=1.0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lrmul)
+        self.bias = nn.Parameter(torch.zeros(out_features))
+        self.scale, self.lrmul = math.sqrt(2) * lrmul / math.sqrt(in_features), lrmul  # gain hard-coded
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.scale, self.bias * self.lrmul)
+
+
 class LinearTransposedWeight(nn.Module):
     def __init__(self, in_features, out_features, gain=math.sqrt(2), lrmul=1.0):
         super().__init__()
@@ -153,6 +175,8 @@ WRONG = {
         (LinearScaleWithoutLrmul, "runtime scale leaves out lrmul"),
         (LinearBiasAsStored, "multiply it by lrmul at run time too"),
         (LinearFanOut, "uses fan_out"),
+        (LinearNoGain, "leaves out the gain"),
+        (LinearGainIgnored, "ignores its `gain` argument"),
         (LinearTransposedWeight, "expected (fan_out, fan_in)"),
         (LinearWithActivation, "leaky ReLU"),
         (LinearScaleAsParameter, "exactly two parameters"),
