@@ -60,10 +60,11 @@ print(f"fid_toy (N={N}): {fid:.2f}")
 np.testing.assert_allclose(fid, metrics.fid_from_features(real, fake), rtol=1e-4)
 
 # %% [markdown]
-# For scale: two independent sets of *real* images, and an untrained generator.
+# For scale: two disjoint sets of *real* images (the 2000 shuffled once and split into two halves of 1000), and
+# an untrained generator.
 
 # %%
-real2 = real_features(reals, net, N, 64, seed=7, progress=False)
+real2 = real_features(reals, net, N, 64, skip=N, progress=False)  # the other 1000: disjoint from `real`
 torch.manual_seed(0)
 untrained = Generator("toy-64").eval()
 fid_untrained = my_fid(real, generated_features(untrained, net, N, progress=False))
@@ -161,7 +162,8 @@ print(f"ppl_wend_toy, library (200 pairs, fresh noise per pair): {lib['ppl']:.0f
 # Label many generated faces with the attribute reader, keep the half it is most sure about, and fit a linear
 # classifier (an SVM) that predicts each label from the latent. If a straight hyperplane separates the labels,
 # the latent space holds that attribute "linearly". The score is 2 to the power of the summed conditional
-# entropy H(label | SVM side): 1 is perfect, and every attribute that the SVM cannot predict at all doubles it.
+# entropy H(label | SVM side): 1 is perfect, and an attribute that the SVM cannot predict at all multiplies it
+# by 2^H(label), by 2 when its labels are split half and half, by less when they are not.
 
 # %%
 names = reliable_attributes(net, 0.8)  # the attributes the reader gets right at least 80 % of the time
@@ -212,8 +214,9 @@ print(f"latents that split:  expected 1.0000   yours {my_separability(splitting,
       f"library {metrics.linear_separability(splitting, known_probs)['score']:.4f}")
 
 # %% [markdown]
-# The paper found W far more separable than Z (3.79 against 165 on FFHQ). What does the ToyFaces model show,
-# attribute by attribute? Each bar is the uncertainty (bits) left about the label once you know which side of
+# The official StyleGAN code reports W far more separable than Z on FFHQ: 3.74 against 165 (README of
+# NVlabs/stylegan; the paper's Table 4 gives 3.79 in W). What does the ToyFaces model show, attribute by
+# attribute? Each bar is the uncertainty (bits) left about the label once you know which side of
 # the SVM's hyperplane the latent lies on.
 
 # %%
@@ -236,6 +239,8 @@ print("W more separable than Z:", ls_w < ls_z)
 #
 #     stylegan-edu metrics --ckpt toyfaces-64 --metrics fid,kid,pr,ppl_wend,ls --num 10000
 #
+# `pr` is precision and recall (Kynkäänniemi et al. 2019): the share of generated images that fall among the
+# real ones (quality), and the share of real images that the generated ones cover (variety).
 # `--features inception` and the LPIPS distance take the standard weight files from `$STYLEGAN_EDU_WEIGHTS`.
 
 # %%
@@ -254,7 +259,7 @@ print({k: round(v, 1 if k.startswith("ppl") else 3) for k, v in out["metrics"].i
 # %%
 from stylegan_edu.course.lesson08 import check_conditional_entropy, check_frechet_1d, check_slerp
 
-
+# %%
 def frechet_1d(mu1, sigma1, mu2, sigma2):
     """The Fréchet distance (as in FID: squared) of N(mu1, sigma1²) and N(mu2, sigma2²); returns a float."""
     ### BEGIN SOLUTION

@@ -74,7 +74,8 @@ show_tensors(G.synthesis, ("torgb.0.", "torgb.4."))
 # ## 2 · Your synthesis network
 #
 # The parts are the library's layers, imported above. Earlier lessons built most of them by hand under other
-# names; the cell below prints what each one takes and does, and which lesson it comes from.
+# names; the cell below prints what each one takes (for a module, what its `forward` takes too) and does, and
+# which lesson it comes from. The last three are for the discriminator of section 3.
 
 # %%
 parts = {  # each building block, and the lesson that built it (or the idea) by hand
@@ -87,17 +88,26 @@ parts = {  # each building block, and the lesson that built it (or the idea) by 
     instance_norm: "04: my_instance_norm",
     StyleAffine: "04: A, whose forward returns (y_s, y_b)",
     style_modulate: "04: the second half of my_adain, x * (y_s + 1) + y_b",
-    ConstInput: "05: the learned constant input",
+    ConstInput: "05: the learned constant input; forward(batch_size) returns it as [batch_size, C, 4, 4]",
     ToRGB: "01 and 05: the 1x1 conv that draws the image (toRGB in the fade-in)",
+    FromRGB: "01, the idea: D's counterpart of toRGB, where an image enters D (1x1 conv, then leaky ReLU)",
+    EqualizedLinear: "03: the dense layer with equalized lr; an [N, C, H, W] input is flattened to [N, C*H*W] first",
+    minibatch_stddev: "01, the idea: the minibatch standard deviation, appended to x as num_features channels",
 }
 for part, lesson in parts.items():
     doc = part.__doc__.strip().splitlines()[0]
-    print(f"{part.__name__}{inspect.signature(part, eval_str=True)}\n    lesson {lesson}\n    {doc}")
+    call = ""
+    if isinstance(part, type):  # a module: the arguments of its forward (without self)
+        forward = inspect.signature(part.forward, eval_str=True)
+        call = f"\n    forward{forward.replace(parameters=list(forward.parameters.values())[1:])}"
+    print(f"{part.__name__}{inspect.signature(part, eval_str=True)}{call}\n    lesson {lesson}\n    {doc}")
 
 # %% [markdown]
 # **Exercise 1.** Fill in the three classes below with these parts, not with the library's `SynthesisLayer` or
-# `LayerEpilogue`, which are the answer. Your network runs at full
-# resolution with the stored noise images; `forward(ws)` takes one w per style layer, `ws[:, i]` for layer i.
+# `LayerEpilogue`, which are the answer. Your network runs at full resolution with the stored noise images;
+# `forward(ws)` takes one w per style layer, `ws[:, i]` for layer i. The config gives the sizes: w_dim is
+# `cfg.dlatent_size`, the channels at r px `cfg.channels(r)`, the image channels `cfg.num_channels`, and
+# `cfg.resolutions` lists r = 4, 8, ..., 64.
 # The check loads the shipped weights into your module (`load_state_dict(strict=True)`) and compares its faces
 # with the library's; when they differ it names the first parameter, or the first layer's output, that
 # differs.
@@ -173,8 +183,9 @@ check_assembled_synthesis(MySynthesis)
 # %% [markdown]
 # The check's faces: four pairs of seeds, each face taking its first four style layers from one seed and the
 # other six from the other, truncated with ψ = 0.7. Top row: the library's synthesis network; middle row:
-# yours with the shipped weights loaded (left white until your class passes the check); bottom row: their difference
-# magnified 1000 times (grey is zero).
+# yours with the shipped weights loaded; bottom row: their difference magnified 1000 times (grey is zero). Both
+# lower rows stay white until your class builds, takes the shipped weights and runs; from then on they show
+# your faces even while the check still fails, and the middle title says whether they agree.
 
 # %%
 fig = faces_side_by_side(MySynthesis)
@@ -421,7 +432,8 @@ plt.show()
 # `r1_interval` steps the R1 penalty weighted by γ/2 · `r1_interval` ("lazy" R1: applied less often, weighted
 # up to the same average strength; the toy presets use every 4th step, the check below every 2nd, the official
 # code every step). G step: D frozen, new fakes, the non-saturating loss. The library's `Trainer.step()` does
-# exactly this (plus the EMA copy of G and w_avg, which do not change the losses).
+# exactly this (plus the EMA copy of G, an exponential moving average of G's weights, and w_avg, which do not
+# change the losses).
 #
 # **Exercise 7.** Write the step with your functions from exercises 3 to 6. The check builds two Trainers from
 # the same seed on a tiny `toy-32` schedule: one runs `Trainer.step()` five times (8 px three times, then

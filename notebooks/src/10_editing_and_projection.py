@@ -57,9 +57,9 @@ print(f"W has {G.w_avg.numel()} dimensions; {G.num_layers} style layers")
 #
 # Two choices differ from the separability metric of lesson 08, and both matter for editing: w is centred
 # (its mean subtracted) and the SVM is regularised more strongly (C = 0.01 instead of 1). A weakly regularised
-# SVM finds the plane with the widest margin, which may lean on directions in which W hardly varies at all; a
-# step along such a normal changes little in the image. Rendering and reading the 1000 faces takes about ten
-# seconds.
+# SVM insists on separating every training face, and with 500 faces in 128 dimensions it can, by leaning on
+# directions in which W hardly varies at all; a step along such a normal changes little in the image.
+# Rendering and reading the 1000 faces takes about ten seconds.
 
 # %%
 ws, probs, _ = read_samples(G, reader, num_samples=1000, seed=0)  # w [1000, 128], probabilities [1000, 20]
@@ -93,12 +93,13 @@ for k, (name, level) in enumerate(zip(ATTRIBUTE_NAMES, ATTRIBUTE_SCALES)):
     print(f"{name:<16}{level:<8}{accuracy:9.2f}{entropies[name]:8.2f}  {'yes' if name in editable else 'no'}")
 
 # %% [markdown]
-# A plane in W separates most attributes well: the colours, the head's horizontal position, its turn and size,
-# and the hair length almost perfectly (0.99–1.00), the head's tilt, width and height, glasses and bangs about
-# nine times in ten, and how open the eyes are, the brows, the hair parting, the light and the freckles worst,
-# about three or four times in five (0.74–0.81). A plane is only as good as its labels, though: eye_size
-# separates well, but the reader cannot tell eye sizes apart reliably, so that plane divides the reader's
-# guesses rather than the eyes. eye_size, smile and eye_color are left out from here on.
+# A plane in W separates most attributes well: the skin, hair and background colours, the head's horizontal
+# position, its turn and size, and the hair length almost perfectly (0.99–1.00), the head's tilt, width and
+# vertical position, glasses and bangs about nine times in ten, and how open the eyes are, the brows, the hair
+# parting, the light and the freckles worst, about three or four times in five (0.74–0.81). A plane is only
+# as good as its labels, though: eye_size separates well, but the reader cannot tell eye sizes apart reliably,
+# so that plane divides the reader's guesses rather than the eyes. eye_size, smile and eye_color are left out
+# from here on.
 #
 # The editable attributes' normals, with what the strength of an edit is measured in: the spread of the sampled
 # w along a direction (their standard deviation along n). Strength 1 moves a face by one standard deviation of
@@ -233,8 +234,9 @@ display(edit_figure(G, dirs, seeds, "pos_x", condition=held, reader=reader))  # 
 #
 # To edit a face the generator did not draw, find its w first. Projection is an optimisation: start from the
 # average w, render, compare with the target, and let Adam move w (and the per-layer noise maps) to make the
-# rendering closer (`stylegan_edu.projection.project`, the projector of StyleGAN2). The comparison is a
-# perceptual distance between feature maps plus the pixel error. On photographs the feature maps would be
+# rendering closer (`stylegan_edu.projection.project`, the projector of StyleGAN2, with one addition of ours:
+# the loss is a perceptual distance between feature maps plus the pixel error, where StyleGAN2 uses the
+# perceptual distance alone, with its regulariser of the noise maps). On photographs the feature maps would be
 # LPIPS's (VGG16, lesson 08); here they are the ToyFaces reader's, passed in explicitly so that every machine
 # computes the same. Early steps jitter w with noise so that the search does not settle in the first dip, and
 # the noise maps are pushed towards white noise so that they cannot paint the face themselves.
@@ -242,7 +244,9 @@ display(edit_figure(G, dirs, seeds, "pos_x", condition=held, reader=reader))  # 
 # The targets are two ToyFaces the model never saw (it trained on faces 0 to 29,999): face 100001, which wears
 # glasses, and face 100003, which does not. Each is projected twice, into W (one w for every layer) and into
 # W+ (one w per layer: 10 times as many numbers to fit, but the result may leave the region of W the
-# generator was trained on). 150 steps each, about ten seconds per space for both faces.
+# generator was trained on). 150 steps each, about ten seconds per space for both faces. How close each
+# rendering comes is given as PSNR (peak signal-to-noise ratio, in dB), a measure of pixel closeness: higher is
+# closer, and +3 dB halves the mean squared error.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -382,10 +386,16 @@ label_grid(image_grid(images, columns=len(strengths), upscale_to=96), columns=[f
 # A slider per editable attribute (−3 to +3 strength units), a seed, and which layers the edit reaches. The
 # picture shows the face, the edited face, and where they differ (4× amplified). Several sliders add up: the
 # edit is the sum of their vectors. Each update renders two 64 px faces, a few tens of milliseconds. Where
-# the notebook is only read (on GitHub), the cell shows the picture the demo drew when it was run.
+# the notebook is only read (on GitHub), the cell shows the picture the demo drew when it was run; so that this
+# picture shows an edit, the cell moves two controls before it displays the demo: hair_length to +3, on the
+# middle styles, which lets the hair grow down to the neck.
 
 # %%
-editing_demo(G, dirs, seed=2)
+demo = editing_demo(G, dirs, seed=2)
+controls = {c.description: c for c in demo.children[0].children}  # seed, layers, reset and the sliders, by name
+controls["layers:"].value = "middle"
+controls["hair_length"].value = 3.0
+demo
 
 # %% [markdown]
 # The demo calls one pure function, `render_edit`, which you can call yourself, here with glasses +3 on the
@@ -408,7 +418,7 @@ render_edit(G, dirs, seed=2, strengths={"glasses": 3.0}, level="middle")
 # %%
 from stylegan_edu.course.lesson10 import check_my_conditional_direction, check_my_edit
 
-
+# %%
 def my_edit(ws, direction, strengths, layers):
     """ws [N, L, D], direction [D], strengths: S numbers, layers: list of layer indices -> [N, S, L, D]."""
     ### BEGIN SOLUTION

@@ -2,12 +2,13 @@
 # # 11 · Training your own StyleGAN
 #
 # Everything so far used the shipped model. Now you train with the library's training loop: the paper's
-# losses (non-saturating logistic + R1), style mixing regularisation, the EMA copy of G that samples are drawn
-# from, and the progressive schedule of lesson 01. Two runs, both short enough for a laptop CPU:
+# losses (non-saturating logistic + R1), style mixing regularisation, the EMA copy of G (an exponential moving
+# average of G's weights), which samples are drawn from, and the progressive schedule of lesson 01. Two runs,
+# both short enough for a laptop CPU:
 #
 # 1. **From scratch**, for 4 kimg (about 40 seconds). This shows how training *starts*, not where it ends:
-#    the samples are still 8 px blotches when it stops. (The shipped 64 px model was trained on about 420,000
-#    images, for hours, mostly on a two-core CPU.)
+#    the samples are still 8 px blotches when it stops. (The shipped 64 px model was trained for about 420,000
+#    images shown to D, 420 kimg drawn again and again from 30,000 faces, for hours, mostly on a two-core CPU.)
 # 2. **Fine-tuning** the shipped model on a part of ToyFaces, only the faces with glasses. Its starting point
 #    already draws faces, so a few dozen steps visibly move what it draws, and the attribute reader of lesson 08
 #    measures by how much.
@@ -38,9 +39,10 @@ device = "cuda" if torch.cuda.is_available() else "cpu"
 # ## 1 · The preset
 #
 # `toy-32` starts at 8 px, trains each resolution 5 kimg and fades the next one in over 5 kimg, with
-# minibatch 16, and the official R1 weight γ = 10, applied every 4 steps (lazy R1, weighted ×4). Its precision
-# is `auto`: the trainer picks bf16 autocast only on CPUs that compute bf16 natively (AVX-512 bf16 or AMX)
-# and fp32 elsewhere, where emulated bf16 would be about 9× slower, and prints its choice (`precision: ...`).
+# minibatch 16, and the official R1 weight γ = 10, but applied every 4th step and weighted ×4 (StyleGAN2's lazy
+# R1; the official v1 code applies it every step). Its precision is `auto`: the trainer picks bf16 autocast
+# only on CPUs that compute bf16 natively (AVX-512 bf16 or AMX) and fp32 elsewhere, where emulated bf16 would be
+# about 9× slower, and prints its choice (`precision: ...`).
 # The outputs stored in this lesson come from a CPU with native bf16, so the training below says bf16 (the
 # fine-tuning of section 3 asks for fp32 itself); lesson 01's were run with bf16 switched off and say fp32. On
 # your machine the losses and pictures below differ in their details.
@@ -83,10 +85,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# What the strip shows: at 0 kimg the untrained G draws random blocks of saturated colour. Over the next kimg
-# the blocks soften and the colours grow less pure, and by 3–4 kimg many samples have a darker patch in the
-# middle against a paler surround: at 8 px, that is the first hint of a head in front of a backdrop. There is
-# no face yet, and the colours are still far from the data's (green and magenta casts remain).
+# What the strip shows: at 0 kimg the untrained G draws random blocks of saturated colour. At 1 kimg the blocks
+# are smaller but still saturated; from 2 kimg they soften and the colours grow less pure, and by 3–4 kimg many
+# samples have a warmer or darker patch in the middle against a paler surround: at 8 px, that is the first hint
+# of a head in front of a backdrop. There is no face yet, and the colours are still far from the data's (green,
+# cyan and magenta casts remain).
 
 # %%
 plt.figure(figsize=(6, 2.5))
@@ -114,7 +117,8 @@ assert all(torch.isfinite(torch.tensor([s["loss_D"], s["loss_G"]])).all() for s 
 # draws them: keep training the shipped model, but show D only the faces *with glasses* (595 of the first
 # 2,000 ToyFaces, from their ground-truth attributes). D learns to call faces without glasses fake, and G,
 # following D's gradient, draws glasses more often. To see it, count: the ToyFaces attribute reader of
-# lesson 08 says, for each of 96 fixed seeds, whether the face wears glasses. In the training data 30 % do.
+# lesson 08 says, for each of 96 fixed seeds, whether the face wears glasses. In ToyFaces 30 % do (8,989 of the
+# 30,000 faces the shipped model was trained on).
 
 # %%
 G = pretrained.load("toyfaces-64")
@@ -162,7 +166,9 @@ for step in range(1, 31):
             best, best_step = copy.deepcopy(trainer.G_ema), step
 print(f"share with glasses after {', '.join(map(str, steps))} steps:", " ".join(f"{s:.2f}" for s in shares))
 print("highest after", best_step, "steps")
-assert max(shares) >= 0.6 > shares[0]  # GAN steps do not move monotonically: ask for the best count
+# GAN steps do not move monotonically, and the peak differs between CPUs (0.60-0.82 on ours): ask for the
+# best count to be well above the start
+assert max(shares) >= shares[0] + 0.25
 
 # %%
 with torch.no_grad():
@@ -172,7 +178,7 @@ fig = plt.figure(figsize=(17, 4.2))
 plot = fig.add_subplot(1, 4, 1)
 plot.plot(steps, shares, "o-")
 plot.axhline(0.3, color="gray", ls="--", lw=0.8)
-plot.text(0, 0.32, "share in all ToyFaces", fontsize=8, color="gray")
+plot.text(30, 0.32, "share in ToyFaces", fontsize=8, color="gray", ha="right")
 plot.set(xlabel="fine-tuning steps (minibatch 16)", ylabel="share of 96 faces with glasses", ylim=(0, 1))
 for k, (imgs, title) in enumerate(((before, "seeds 1000-1015, shipped model"),
                                    (at_best, f"after {best_step} steps (the highest count)"),
@@ -186,22 +192,22 @@ plt.show()
 
 # %% [markdown]
 # On the left, the reader's count: the shipped model draws glasses on 0.22 of these 96 faces (less often than
-# the 0.30 of the training data; on 512 other seeds, 2000-2511, we measured 0.16). In the run stored with this
-# notebook the count rose to 0.53 after 5 steps and 0.82 after 10, then fell back: 0.66, 0.39, 0.45 and 0.36
+# the 0.30 of ToyFaces, the dashed line; on 512 other seeds, 2000-2511, we measured 0.16). In the run stored
+# with this notebook the count rose to 0.43 after 5 steps and 0.60 after 10, then fell back: 0.56, 0.44, 0.47 and 0.42
 # after 15, 20, 25 and 30 steps (your CPU may give other counts: see the comment in the cell; a run of ours
 # under CI's AVX2 kernels went 0.40, 0.65, 0.76, 0.70, 0.59, 0.28). Ten steps are 160 training images (after
 # the 320 of D's warm-up), against about 420,000 in the shipped model's own training. On the right, the same 16
 # seeds before, at the highest count and at the end: pose, backdrop, hair and skin stay; what changes is round
-# the eyes, where after 10 steps more faces have dark dotted rings and bars, drawn as smudgily as the shipped
-# model draws glasses. After 30 steps many of those marks are still there, but the reader now calls most of
-# them "no glasses".
+# the eyes, where after 10 steps several faces have more dark dotted rings and bars, drawn as smudgily as the
+# shipped model draws glasses. After 30 steps many of those marks are still there, but the reader sees glasses
+# on fewer faces again (0.42), and several mouths have turned redder.
 #
 # A run this short is noisy, and G and D both move at every step: what D rewards shifts while G chases it, so
 # the count can overshoot and fall back, as here. Adam's normalised steps also move G by about the same amount
 # each step whatever the size of D's gradient. That is why long runs keep snapshots and choose one by a
 # measurement (lesson 08), as the middle picture does. A longer EMA half-life gives a steadier, slower count: with
-# 150 images instead of 50 (`ema_half_life_kimg=0.15`), a run of ours on this notebook's CPU rose to 0.46 after
-# 10 steps and stayed between 0.40 and 0.48 up to 30.
+# 150 images instead of 50 (`ema_half_life_kimg=0.15`), a run of ours on this notebook's CPU rose to 0.41 after
+# 10 steps and stayed between 0.43 and 0.46 from 15 steps to 30.
 
 # %% [markdown]
 # ## 4 · From the command line, with snapshots
@@ -233,7 +239,7 @@ plt.show()
 # %%
 from stylegan_edu.course.lesson11 import check_attribute_share, check_ema_beta, check_update_ema
 
-
+# %%
 def ema_beta(batch, half_life_kimg):
     """The weight β (a float) that the old average keeps after one minibatch of `batch` images."""
     ### BEGIN SOLUTION

@@ -43,6 +43,10 @@ def _judge_frechet_1d(fn):
     if all(math.isclose(got[a], want[a], rel_tol=1e-6, abs_tol=1e-6) for a in _FRECHET_CASES):
         return
     same, spread = (0.0, 2.0, 0.0, 2.0), (3.0, 0.1, 3.0, 4.0)
+    no_root = {a: (a[0] - a[2]) ** 2 + a[1] ** 2 + a[3] ** 2 - 2 * a[1] ** 2 * a[3] ** 2 for a in _FRECHET_CASES}
+    if all(math.isclose(got[a], no_root[a], rel_tol=1e-6, abs_tol=1e-6) for a in _FRECHET_CASES):
+        raise Wrong(f"frechet_1d{same} gave {got[same]:.4g}: the square root of S1·S2 is missing. With 1x1 "
+                    "matrices Tr(S1 + S2 - 2·sqrt(S1 S2)) is sigma1² + sigma2² - 2·sigma1·sigma2")
     if abs(got[same]) > 1e-6:
         raise Wrong(f"frechet_1d{same} gave {got[same]:.4g}: two identical Gaussians are at distance 0")
     if abs(got[spread]) <= 1e-6:
@@ -88,6 +92,11 @@ def _judge_slerp(fn):
         want = library_slerp(a, b, t)
         if max_diff(out, want) <= 1e-5:
             continue
+        if torch.isnan(out).any():
+            raise Wrong(f"{what} contains nan: is the angle taken from the dot product of the raw a and b? That "
+                        "lies far outside [-1, 1]; clamped, its acos is 0 or pi, so sin(angle) is 0 and the formula "
+                        "divides 0 by 0 (unclamped, acos gives nan itself). Take the angle from the dot product of "
+                        "the normalised a and b, clamped to [-1, 1]")
         if max_diff(out, torch.lerp(a, b, t)) <= 1e-5 or max_diff(out, torch.lerp(_unit(a), _unit(b), t)) <= 1e-5:
             raise Wrong("that is a straight line between the two points (lerp); in Z the paper walks along the "
                         "sphere, turning by an angle")

@@ -544,6 +544,9 @@ def _judge_mixing_regularizer(fn):
         if "2" not in pat:
             raise Wrong(f"{what}: nothing was mixed; with probability prob the layers from a random crossover "
                         "on take a second latent's w")
+        if all(p == "2" for p in pat):
+            raise Wrong(f"{what}: every layer took the second latent's w: the crossover is drawn from 1 .. n-1 "
+                        "(torch.randint(1, n, ())), so layer 0 always keeps w = G.mapping(z)")
         if pat[0] == "2":
             raise Wrong(f"{what}: swapped: the layers before the crossover keep w = G.mapping(z) and the layers "
                         "from the crossover on take the second latent's w")
@@ -667,9 +670,20 @@ def _diagnose(tr) -> dict:
     real_scores = tr.D(x, alpha=ph.alpha)
     r1 = losses.r1_penalty(real_scores, x, final).item()
     real_scores = real_scores.detach()
-    return dict(r1=r1, f=final / ph.resolution, do_r1=tr.step_count % cfg.r1_interval == 0,
-                logistic=losses.d_logistic(real_scores, fake_scores(cfg.style_mixing_prob)).item(),
-                no_mix=losses.d_logistic(real_scores, fake_scores(0.0)).item())
+    out = dict(r1=r1, f=final / ph.resolution, do_r1=tr.step_count % cfg.r1_interval == 0, alpha=ph.alpha,
+               logistic=losses.d_logistic(real_scores, fake_scores(cfg.style_mixing_prob)).item(),
+               no_mix=losses.d_logistic(real_scores, fake_scores(0.0)).item())
+    if ph.alpha < 1:  # D called without alpha (so at alpha 1) on the reals and the fakes
+        x1 = reals.detach().requires_grad_(True)
+        real_at_1 = tr.D(x1)
+        r1_at_1 = losses.r1_penalty(real_at_1, x1, final).item()
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            fakes = tr.G(torch.randn(ph.batch, tr.mcfg.latent_size), resolution=ph.resolution, alpha=ph.alpha,
+                         style_mixing_prob=cfg.style_mixing_prob)
+            fake_at_1 = tr.D(fakes)
+        out.update(d_at_1=losses.d_logistic(real_at_1.detach(), fake_at_1).item(), r1_at_1=r1_at_1)
+    return out
 
 
 def _diagnose_at(k: int) -> dict:
@@ -697,6 +711,9 @@ def _d_advice(k: int, d: float, want: float, diag: dict, cfg) -> str:
     r1, f = diag["r1"], diag["f"]
     base = diag["logistic"]
     close = lambda v: abs(d - v) <= LOSS_TOL * max(1.0, abs(v))  # noqa: E731
+    if "d_at_1" in diag and close(diag["d_at_1"] + (w * diag["r1_at_1"] if diag["do_r1"] else 0.0)):
+        return (f"your D loss is the one of D called at alpha 1: during the fade-in (alpha {diag['alpha']:.2f} "
+                "here) D must be called with alpha=alpha (D(images, alpha=alpha)), for the fakes and the reals")
     if diag["do_r1"]:
         if close(base):
             return (f"step {k} is an R1 step (step % r1_interval == 0) but your D loss has no R1 term: add "

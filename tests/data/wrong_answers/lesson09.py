@@ -243,12 +243,12 @@ def r1_mean_over_pixels(real_scores, reals, final_resolution):
 # --- the style-mixing regulariser ------------------------------------------------------------------------
 
 
-def _mixed(G, z, resolution, prob, n=None, swap=False, always=False):
+def _mixed(G, z, resolution, prob, n=None, swap=False, always=False, low=1):
     ws = G.mapping(z).unsqueeze(1).repeat(1, G.num_layers, 1)
     if always or torch.rand(()) < prob:
         w2 = G.mapping(torch.randn_like(z))
         n = G.cfg.num_layers_at(resolution) if n is None else n
-        c = int(torch.randint(1, max(n, 2), ()))
+        c = int(torch.randint(low, max(n, 2), ()))
         if swap:
             ws[:, :c] = w2.unsqueeze(1)
         else:
@@ -269,6 +269,10 @@ def mixed_ws_always(G, z, resolution, prob):
     return _mixed(G, z, resolution, prob, always=True)
 
 
+def mixed_ws_crossover_from_0(G, z, resolution, prob):  # torch.randint(0, n, ()): crossover 0 swaps every layer
+    return _mixed(G, z, resolution, prob, low=0)
+
+
 def mixed_ws_never(G, z, resolution, prob):
     return G.mapping(z).unsqueeze(1).repeat(1, G.num_layers, 1)
 
@@ -277,8 +281,9 @@ def mixed_ws_never(G, z, resolution, prob):
 
 
 def _step(G, D, G_opt, D_opt, reals, alpha, step, cfg, r1_final=True, r1_every_step=False, weight="official",
-          mixing=True):
+          mixing=True, d_alpha=True):
     n, r, latent = reals.shape[0], reals.shape[-1], G.cfg.latent_size
+    da = alpha if d_alpha else 1.0  # D(images) without alpha= scores at alpha 1
 
     def styles(z):
         if mixing:
@@ -287,10 +292,10 @@ def _step(G, D, G_opt, D_opt, reals, alpha, step, cfg, r1_final=True, r1_every_s
 
     with torch.no_grad():
         fakes = G.synthesis(styles(torch.randn(n, latent)), resolution=r, alpha=alpha)
-    fake_scores = D(fakes, alpha=alpha)
+    fake_scores = D(fakes, alpha=da)
     do_r1 = r1_every_step or step % cfg.r1_interval == 0
     reals = reals.detach().requires_grad_(do_r1)
-    real_scores = D(reals, alpha=alpha)
+    real_scores = D(reals, alpha=da)
     d_loss = losses.d_logistic(real_scores, fake_scores)
     if do_r1:
         r1 = losses.r1_penalty(real_scores, reals, G.cfg.resolution if r1_final else None)
@@ -301,7 +306,7 @@ def _step(G, D, G_opt, D_opt, reals, alpha, step, cfg, r1_final=True, r1_every_s
     D_opt.step()
     D.requires_grad_(False)
     g_loss = losses.g_logistic_nonsaturating(D(G.synthesis(styles(torch.randn(n, latent)), resolution=r,
-                                                           alpha=alpha), alpha=alpha))
+                                                           alpha=alpha), alpha=da))
     G_opt.zero_grad()
     g_loss.backward()
     G_opt.step()
@@ -323,6 +328,10 @@ def step_r1_not_weighted_by_interval(*args):
 
 def step_without_mixing(*args):
     return _step(*args, mixing=False)
+
+
+def step_d_without_alpha(*args):
+    return _step(*args, d_alpha=False)
 
 
 def step_saturating_g_loss(G, D, G_opt, D_opt, reals, alpha, step, cfg):
@@ -360,10 +369,12 @@ WRONG = {
     "mixing_regularizer": [(mixed_ws_swapped, "swapped"),
                            (mixed_ws_crossover_among_all_layers, "as if all 10 layers were in use"),
                            (mixed_ws_always, "with prob = 0 nothing may be mixed"),
-                           (mixed_ws_never, "nothing was mixed")],
+                           (mixed_ws_never, "nothing was mixed"),
+                           (mixed_ws_crossover_from_0, "every layer took the second latent's w")],
     "assembled_training_step": [(step_r1_at_r, "measure it at the final resolution"),
                                 (step_r1_every_step, "step 1 is not an R1 step"),
                                 (step_r1_not_weighted_by_interval, "lacks the r1_interval"),
                                 (step_without_mixing, "without style mixing"),
-                                (step_saturating_g_loss, "that is the saturating loss")],
+                                (step_saturating_g_loss, "that is the saturating loss"),
+                                (step_d_without_alpha, "D must be called with alpha=alpha")],
 }
