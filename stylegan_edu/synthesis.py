@@ -23,6 +23,11 @@ from stylegan_edu.resample import UpConv2d, upscale2d
 NOISE_MODES = ("random", "const", "none")
 
 
+def _short(value) -> str:
+    """A value for an error message: a tensor by its shape, anything else by its repr."""
+    return f"a tensor of shape {list(value.shape)}" if isinstance(value, torch.Tensor) else repr(value)
+
+
 class LayerEpilogue(nn.Module):
     """Everything after the convolution of one synthesis layer, in the official order:
     noise -> bias -> leaky ReLU -> instance norm -> style modulation with (y_s, y_b) = A(w).
@@ -38,6 +43,9 @@ class LayerEpilogue(nn.Module):
         self.register_buffer("noise_const", torch.randn(1, 1, resolution, resolution))
 
     def make_noise(self, x: torch.Tensor, mode: str) -> torch.Tensor | None:
+        if not isinstance(mode, str) or mode not in NOISE_MODES:  # e.g. a noise image passed in its place
+            raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {_short(mode)}; pass a noise image "
+                             "as noise=...")
         if mode == "none":
             return None
         if mode == "const":

@@ -288,3 +288,21 @@ def test_library_hard_codes_no_device():
     for path in Path(stylegan_edu.__file__).parent.rglob("*.py"):
         src = path.read_text()
         assert ".cuda(" not in src and 'device="cuda"' not in src, path
+
+
+def test_a_noise_image_passed_as_noise_mode_is_refused_not_replaced_by_random_noise():
+    from stylegan_edu.synthesis import LayerEpilogue
+
+    epi = LayerEpilogue(8, 16, 4, use_noise=True)
+    x, w, noise = torch.randn(2, 8, 4, 4), torch.randn(2, 16), torch.randn(2, 1, 4, 4)
+    with pytest.raises(ValueError, match=r"noise_mode must be one of .* got a tensor of shape \[2, 1, 4, 4\]"):
+        epi(x, w, noise)  # positionally, the noise lands in noise_mode
+    torch.testing.assert_close(epi(x, w, noise=noise)[0], epi(x, w, "random", noise)[0])
+
+
+def test_truncate_and_mix_styles_ask_for_per_layer_styles():
+    w = torch.randn(3, 128)
+    with pytest.raises(ValueError, match=r"truncate needs per-layer styles .* \[3, 128\]: broadcast"):
+        truncate(w, torch.zeros(128), 0.7, 8)
+    with pytest.raises(ValueError, match=r"mix_styles needs per-layer styles .* \[3, 128\]: broadcast"):
+        mix_styles(w, w, 4)
