@@ -345,10 +345,69 @@ def test_check_reports_bad_input_in_one_line(capsys, tmp_path):
     _one_line_error(capsys, ["assignments", "check", str(tmp_path / "nope.ipynb")], "does not exist")
     lesson = next(A.ROOT.joinpath("notebooks").glob("0*.ipynb"))
     _one_line_error(capsys, ["assignments", "check", str(lesson)], "no autograded test cells")
-    copied = tmp_path / "renamed_assignment.ipynb"
+    # a renamed copy is recognised by its task ids (test_self_check_of_a_renamed_copy...); one whose ids match
+    # no assignment, or one checked against another assignment, is refused in one line that names the option
+    unknown = _read(A.student_path(NAMES[0]))
+    for cell in unknown.cells:
+        if _meta(cell).get("grade_id"):
+            _meta(cell)["grade_id"] = "renamed_" + _meta(cell)["grade_id"]
+    nbformat.write(unknown, tmp_path / "renamed_assignment.ipynb")
+    _one_line_error(capsys, ["assignments", "check", str(tmp_path / "renamed_assignment.ipynb"), "--hidden"],
+                    "pass --assignment NAME")
+    copied = tmp_path / "my_homework.ipynb"
     shutil.copy(A.student_path(NAMES[0]), copied)
-    _one_line_error(capsys, ["assignments", "check", str(copied), "--hidden"], "needs the instructor version")
+    _one_line_error(capsys, ["assignments", "check", str(copied), "--hidden", "--assignment", "zz"],
+                    "--assignment zz matches none")
+    _one_line_error(capsys, ["assignments", "check", str(copied), "--hidden", "--assignment", "a2"],
+                    "has none of the tasks of a2_mapping_and_styles")
+    _one_line_error(capsys, ["assignments", "check", str(copied), "--hidden", "--source", str(tmp_path)],
+                    "needs the instructor versions")
     _one_line_error(capsys, ["assignments", "release", "zz"], "no assignment starts with 'zz'")
+
+
+def test_hidden_check_finds_the_assignment_of_a_renamed_copy(tmp_path):
+    nb = _read(A.student_path("a2_mapping_and_styles"))
+    for file_name in ("a2_mapping_and_styles-Copy1.ipynb", "alice homework.ipynb", "a1_building_blocks.ipynb.bak"):
+        assert check.find_assignment(tmp_path / file_name, nb) == "a2_mapping_and_styles", file_name
+    assert check.find_assignment(tmp_path / "x.ipynb", nb, assignment="a2") == "a2_mapping_and_styles"
+    nb.cells = [c for c in nb.cells if not check.is_test_cell(c)]  # no task ids left: the file name decides
+    assert check.find_assignment(tmp_path / "a3_progressive_growing (1).ipynb", nb) == "a3_progressive_growing"
+
+
+def _notes(task, test_error, learner_cells):
+    """{task: note} for a1's student version in which the cells above `task`'s test hold `learner_cells`
+    [(grade_id or None for a cell the learner added, error output or None)] and every test cell raised
+    `test_error` (None: they passed)."""
+    nb = _read(A.student_path("a1_building_blocks"))
+    cells = []
+    for cell in nb.cells:
+        if check.is_test_cell(cell):
+            if _meta(cell)["grade_id"] == task:
+                for gid, error in learner_cells:
+                    extra = next((c for c in cells if _meta(c).get("grade_id") == gid), None) if gid else None
+                    if extra is None:
+                        extra = nbformat.v4.new_code_cell("x = 1")
+                        cells.append(extra)
+                    extra.outputs = [nbformat.v4.new_output("error", **error)] if error else []
+            cell.outputs = [nbformat.v4.new_output("error", **test_error)] if test_error else []
+        cells.append(cell)
+    nb.cells = cells
+    return {t.grade_id: t.note for t in check.score(nb).tasks}
+
+
+def test_a_failed_solution_cell_is_named_instead_of_the_tests_name_error():
+    syntax = {"ename": "SyntaxError", "evalue": "expected ':' (235294106.py, line 7)", "traceback": []}
+    name_error = {"ename": "NameError", "evalue": "name 'blur_kernel' is not defined", "traceback": []}
+    zero = {"ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": []}
+    notes = _notes("blur", name_error, [("blur_solution", syntax)])
+    assert notes["blur"] == "your solution cell failed: SyntaxError: expected ':' (line 7)", notes
+    # only the cells between the previous test cell and this one count
+    assert notes["resample"] == notes["pixel_norm"] == "NameError: name 'blur_kernel' is not defined", notes
+    assert _notes("blur", name_error, [(None, zero)])["blur"] == \
+        "a cell of yours above the test failed: ZeroDivisionError: division by zero"
+    assert _notes("blur", name_error, [(None, zero), ("blur_solution", syntax)])["blur"].startswith(
+        "your solution cell failed: SyntaxError")
+    assert _notes("blur", None, [("blur_solution", syntax)])["blur"] == "passed"  # a passing test stays passed
 
 
 def test_without_nbgrader_release_says_how_to_install_it(capsys, monkeypatch):
@@ -370,6 +429,32 @@ def test_self_check_of_an_untouched_student_version(capsys):
     assert re.search(r"equalized_linear\s+0 / 3\s+NotImplementedError: not written yet", out), out
     assert re.search(r"why_runtime_scale\s+- / 3\s+written answer, not answered yet", out), out
     assert re.search(r"autograded total\s+0 / 13", out), out
+
+
+@pytest.mark.slow
+def test_self_check_of_a_renamed_copy_with_failing_solution_cells(capsys, tmp_path):
+    """A duplicated notebook (Jupyter's "-Copy1") with --hidden, the instructor's solutions except a SyntaxError
+    in blur's solution cell and an exception while EqualizedConv2d is defined."""
+    name = "a1_building_blocks"
+    solutions = {_meta(c)["grade_id"]: c.source for c in _read(A.instructor_path(name)).cells
+                 if _meta(c).get("solution")}
+    solutions["blur_solution"] = solutions["blur_solution"].replace("def blur2d(x):", "def blur2d(x)")
+    solutions["equalized_conv_solution"] = solutions["equalized_conv_solution"].replace(
+        "class EqualizedConv2d(nn.Module):\n", "class EqualizedConv2d(nn.Module):\n    padding = kernel_size // 2\n")
+    nb = _read(A.student_path(name))
+    for cell in nb.cells:
+        if _meta(cell).get("solution"):
+            cell.source = solutions[_meta(cell)["grade_id"]]
+    path = tmp_path / f"{name}-Copy1.ipynb"
+    nbformat.write(nb, path)
+    assert main(["assignments", "check", str(path), "--hidden"]) == 1
+    out = capsys.readouterr().out
+    assert "with the hidden tests" in out, out
+    assert re.search(r"blur\s+0 / 3\s+your solution cell failed: SyntaxError: expected ':' \(line \d+\)", out), out
+    assert re.search(r"equalized_conv\s+0 / 2\s+your solution cell failed: NameError: name 'kernel_size' is not "
+                     r"defined", out), out
+    for task in ("equalized_linear", "pixel_norm", "resample"):
+        assert re.search(rf"{task}\s+(\d+) / \1\s+passed", out), out
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -89,7 +89,8 @@ with torch.no_grad():
 x = torch.randn(5, 16, generator=g)
 got, want = mine(x), lib(x)
 assert close(got, want), report("EqualizedLinear(16, 8)(x), same stored weight and bias as the library", got, want,
-                                "multiply the stored weight by gain / sqrt(in_features) inside forward(), at every call")
+                                "multiply the stored weight by gain / sqrt(in_features) inside forward(), at every "
+                                "call; add the bias times lrmul")
 ### BEGIN HIDDEN TESTS
 lib, mine = L.EqualizedLinear(32, 4, gain=1.0, lrmul=0.01), EqualizedLinear(32, 4, gain=1.0, lrmul=0.01)
 with torch.no_grad():
@@ -151,7 +152,8 @@ same_conv(lib, mine)
 x = torch.randn(2, 4, 8, 8, generator=g)
 got, want = mine(x), lib(x)
 assert close(got, want), report("EqualizedConv2d(4, 6, 3)(x), same stored weight and bias as the library", got,
-                                want, "the fan-in of a convolution is in_channels * kernel_size**2; pad by kernel_size // 2")
+                                want, "the fan-in of a convolution is in_channels * kernel_size**2; pad by "
+                                "kernel_size // 2; add the bias times lrmul")
 ### BEGIN HIDDEN TESTS
 for args, kwargs in [((3, 5, 1), {"gain": 1.0}), ((2, 3, 5), {"lrmul": 0.1})]:
     lib, mine = L.EqualizedConv2d(*args, **kwargs), EqualizedConv2d(*args, **kwargs)
@@ -160,6 +162,12 @@ for args, kwargs in [((3, 5, 1), {"gain": 1.0}), ((2, 3, 5), {"lrmul": 0.1})]:
     got, want = mine(x), lib(x)
     assert close(got, want), report(f"EqualizedConv2d{args} with {kwargs}", got, want,
                                     "padding and fan-in depend on kernel_size; the bias is multiplied by lrmul")
+std = EqualizedConv2d(64, 64, 3, lrmul=0.01).weight.std().item()
+assert 90 < std < 110, report("the std of the stored weight of EqualizedConv2d(64, 64, 3, lrmul=0.01)", std, 100.0,
+                              "store weights drawn from N(0, 1/lrmul^2), i.e. randn(...) / lrmul")
+bias = EqualizedConv2d(3, 8, 3).bias
+assert close(bias, torch.zeros(8)), report("the initial bias of EqualizedConv2d(3, 8, 3)", bias, torch.zeros(8),
+                                           "the bias starts at zero")
 ### END HIDDEN TESTS
 
 # %% [markdown]

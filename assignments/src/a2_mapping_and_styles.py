@@ -100,7 +100,8 @@ copy_parameters(lib, mine, "Mapping(32, 32, 32)")
 z = torch.randn(6, 32, generator=g)
 got, want = mine(z), lib(z)
 assert close(got, want), report("Mapping(32, 32, 32)(z) with the library's weights", got, want,
-                                "pixel-norm z first; a leaky ReLU after every layer; lrmul=0.01 on every layer")
+                                "pixel-norm z first; a leaky ReLU with slope 0.2 after every layer (L.leaky_relu; "
+                                "F.leaky_relu's default slope is 0.01); lrmul=0.01 on every layer")
 ### BEGIN HIDDEN TESTS
 lib = MappingNetwork(latent_size=24, dlatent_size=16, num_layers=3, hidden_size=40, lrmul=0.05)
 mine = Mapping(latent_size=24, dlatent_size=16, hidden_size=40, num_layers=3, lrmul=0.05)
@@ -213,6 +214,14 @@ fresh = NoiseInjection(3)
 got = fresh(x[:, :3])
 assert close(got, x[:, :3]), report("a fresh NoiseInjection applied without noise", got, x[:, :3],
                                     "with zero weights nothing is added")
+big = NoiseInjection(2)
+with torch.no_grad():
+    big.weight.fill_(1.0)
+drawn = big(torch.zeros(4, 2, 64, 64))
+mean, std = drawn.mean().item(), drawn.std().item()
+assert abs(mean) < 0.05 and 0.95 < std < 1.05, report(
+    "the noise drawn for x [4, 2, 64, 64] at weight 1", f"mean {mean:.3g}, std {std:.3g}", "mean 0, std 1",
+    "draw standard-normal noise: torch.randn, not torch.rand (uniform on [0, 1))")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -281,8 +290,9 @@ assert close(got, want, rtol=1e-4, atol=1e-5), report("Epilogue(3, 5) on a batch
 # 2. `epilogue0` with the first style `w0` and `noise0`,
 # 3. `conv1`, then `epilogue1` with the second style `w1` and `noise1`.
 #
-# The epilogues are the library's `LayerEpilogue`: call them as `self.epilogue0(x, w0, noise=noise0)`; they
-# return a pair `(x, styles)`, of which you need the first. Fill in `forward`.
+# The epilogues are the library's `LayerEpilogue`: call them with the noise **by keyword**,
+# `self.epilogue0(x, w0, noise=noise0)` (unlike your `Epilogue` of task 4, their third positional argument is
+# `noise_mode`); they return a pair `(x, styles)`, of which you need the first. Fill in `forward`.
 
 # %% solution id=synthesis_block_solution
 class SynthesisBlock(nn.Module):
@@ -333,7 +343,7 @@ got = mine(x, w0, w1, n0, n1)
 want = lib1(lib0(x, w0, noise=n0)[0], w1, noise=n1)[0]
 assert close(got, want, rtol=1e-4, atol=1e-5), report(
     "SynthesisBlock(4, 6, w_dim=8, 16 px)(x, w0, w1, noise0, noise1)", got, want,
-    "nearest 2x, conv0, blur, epilogue0 with w0, conv1, epilogue1 with w1")
+    "nearest 2x, conv0, blur, epilogue0(x, w0, noise=noise0), conv1, epilogue1(x, w1, noise=noise1)")
 ### BEGIN HIDDEN TESTS
 (lib0, lib1), mine = block_pair(3, 3, 5, 8)
 x, w0, w1, n0, n1 = block_inputs(3, 3, 5, 8)

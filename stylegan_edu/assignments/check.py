@@ -7,18 +7,23 @@ ours end with an assert, so they never do). Written answers are listed as graded
 
 With `hidden=True` the read-only cells and the test cells are first replaced by the instructor's versions,
 matched by their nbgrader id, as nbgrader's autograder restores them from its database: that brings back the
-hidden tests. It needs the instructor version of the assignment (assignments/source/<name>/<name>.ipynb).
+hidden tests. It needs the instructor version of the assignment (assignments/source/<name>/<name>.ipynb); the
+assignment is found from the notebook's file name or, for a renamed copy, from its nbgrader grade ids.
+
+When a learner's own cell fails above a failing test cell (a SyntaxError in the solution cell, an exception while
+a class is defined), the table names that error rather than the test's consequence (a NameError, usually).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stylegan_edu.assignments import CELL_TIMEOUT, instructor_path
+from stylegan_edu.assignments import CELL_TIMEOUT, INSTRUCTOR, instructor_path
 
 TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "the cell ran longer than the per-cell timeout",
                  "traceback": ["CellTimeoutError: the cell ran longer than the per-cell timeout"]}
@@ -98,16 +103,52 @@ def score_cell(cell) -> tuple[float, str]:
     points = float(nbgrader_meta(cell)["points"])
     for out in cell.get("outputs", []):
         if out.output_type == "error":
-            if out.ename == "NotImplementedError" and not out.evalue:
-                return 0.0, "NotImplementedError: not written yet"
-            lines = f"{out.ename}: {out.evalue}".strip().splitlines()
-            return 0.0, lines[0] if lines else out.ename
+            return 0.0, _error_note(out)
         if out.output_type == "stream" and out.name == "stderr":
             return 0.0, f"wrote to stderr: {out.text.strip().splitlines()[0] if out.text.strip() else ''}".strip()
         if out.output_type == "execute_result":
             got = _partial(out, points)
             return got, "passed" if got == points else "partial credit from the cell's value"
     return points, "passed"
+
+
+def _error_note(out) -> str:
+    """The first line of an error output, 'ename: evalue'."""
+    if out.ename == "NotImplementedError" and not out.evalue:
+        return "NotImplementedError: not written yet"
+    evalue = out.evalue
+    if out.ename in ("SyntaxError", "IndentationError", "TabError"):  # the kernel's cell file name says nothing
+        evalue = re.sub(r"\([^()]*\.py, (line \d+)\)", r"(\1)", evalue)
+    lines = f"{out.ename}: {evalue}".strip().splitlines()
+    return lines[0] if lines else out.ename
+
+
+def is_learner_cell(cell) -> bool:
+    """A code cell the learner writes: a solution cell, or a cell they added (no nbgrader metadata)."""
+    m = nbgrader_meta(cell)
+    return cell.cell_type == "code" and not m.get("locked") and not m.get("grade")
+
+
+def own_errors(nb) -> dict[str, str]:
+    """{test grade_id: note} for test cells below a learner's cell that failed (since the previous test cell).
+
+    The task's own `<grade_id>_solution` cell comes first; another failed cell of the learner's in between
+    is named as such."""
+    found, pending = {}, []
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            grade_id = nbgrader_meta(cell).get("grade_id")
+            own = [(gid, note) for gid, note in pending if gid == f"{grade_id}_solution"]
+            if own:
+                found[grade_id] = f"your solution cell failed: {own[0][1]}"
+            elif pending:
+                found[grade_id] = f"a cell of yours above the test failed: {pending[0][1]}"
+            pending = []
+        elif is_learner_cell(cell):
+            errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            if errors:
+                pending.append((nbgrader_meta(cell).get("grade_id"), _error_note(errors[0])))
+    return found
 
 
 def with_instructor_cells(nb, instructor_nb):
@@ -138,6 +179,7 @@ def score(nb, tasks_from=None, name: str = "notebook", hidden: bool = False, sec
     """Score an executed notebook. `tasks_from` (default: `nb`) lists the graded cells that count."""
     ref = nb if tasks_from is None else tasks_from
     cells = {nbgrader_meta(c).get("grade_id"): c for c in nb.cells if nbgrader_meta(c).get("grade_id")}
+    failed_above = own_errors(nb)
     report = Report(name, hidden, seconds=seconds, executed=nb)
     for ref_cell in ref.cells:
         if not (is_test_cell(ref_cell) or is_answer_cell(ref_cell)):
@@ -153,16 +195,61 @@ def score(nb, tasks_from=None, name: str = "notebook", hidden: bool = False, sec
             report.tasks.append(TaskScore(grade_id, points, 0.0, "the test cell is missing"))
         else:
             got, note = score_cell(cell)
+            if got < points and grade_id in failed_above:
+                note = failed_above[grade_id]
             report.tasks.append(TaskScore(grade_id, points, got, note))
     return report
 
 
+def _test_ids(nb) -> set[str]:
+    return {nbgrader_meta(c).get("grade_id") for c in nb.cells if is_test_cell(c)}
+
+
+def find_assignment(path: Path, nb, source_dir: Path | None = None, assignment: str | None = None) -> str:
+    """The name of the assignment that notebook `nb` (read from `path`) is, among the instructor versions.
+
+    `assignment` (a name or its prefix, e.g. "a1") decides when given. Otherwise: the file name itself
+    (a1_building_blocks.ipynb), then the nbgrader grade ids of its test cells (a renamed or duplicated copy,
+    e.g. a1_building_blocks-Copy1.ipynb: the one that shares the most), then a file name that starts with an
+    assignment's name.
+    FileNotFoundError when the instructor version is missing or the assignment cannot be told."""
+    import nbformat
+
+    folder = INSTRUCTOR if source_dir is None else Path(source_dir)
+    available = sorted(d.name for d in folder.iterdir() if (d / f"{d.name}.ipynb").is_file()) \
+        if folder.is_dir() else []
+    if assignment is not None:
+        hits = [n for n in available if n == assignment] or [n for n in available if n.startswith(assignment)]
+        if len(hits) != 1:
+            there = ", ".join(available) or "none"
+            what = "matches several" if hits else "matches none"
+            raise FileNotFoundError(f"--assignment {assignment} {what} of the instructor versions in {folder} "
+                                    f"(there: {there})")
+        return hits[0]
+    if path.stem in available:
+        return path.stem
+    mine = _test_ids(nb)
+    shared = {n: len(mine & _test_ids(nbformat.read(instructor_path(n, folder), as_version=4))) for n in available}
+    best = max(shared.values(), default=0)
+    by_ids = [n for n, k in shared.items() if k == best]
+    if best > 0 and len(by_ids) == 1:
+        return by_ids[0]
+    by_name = [n for n in available if path.stem.startswith(n)]
+    if len(by_name) == 1:
+        return by_name[0]
+    if not available:
+        raise FileNotFoundError(f"--hidden needs the instructor versions in {folder}, which are not there "
+                                f"(pass --source DIR)")
+    raise FileNotFoundError(f"cannot tell which assignment {path.name} is (its task ids match no instructor version "
+                            f"in {folder}): pass --assignment NAME, e.g. --assignment {available[0]}")
+
+
 def check_notebook(path, hidden: bool = False, source_dir: Path | None = None, timeout: int = CELL_TIMEOUT,
-                   nb=None) -> Report:
+                   nb=None, assignment: str | None = None) -> Report:
     """Run and score one assignment notebook (`nb` overrides the file's content, e.g. a modified copy).
 
-    hidden=True also runs the instructor's hidden tests; FileNotFoundError when the instructor version of
-    `path`'s assignment is not there.
+    hidden=True also runs the instructor's hidden tests; the assignment is `assignment` (a name or prefix) or
+    found by `find_assignment`. FileNotFoundError when its instructor version is not there or it cannot be told.
     """
     import nbformat
 
@@ -175,10 +262,13 @@ def check_notebook(path, hidden: bool = False, source_dir: Path | None = None, t
         raise ValueError(f"{path} has no autograded test cells (nbgrader metadata); is it an assignment?")
     tasks_from = None
     if hidden:
-        ref_path = instructor_path(path.stem, source_dir)
+        name = find_assignment(path, nb, source_dir, assignment)
+        ref_path = instructor_path(name, source_dir)
         if not ref_path.is_file():
             raise FileNotFoundError(f"--hidden needs the instructor version {ref_path}, which is not there")
         tasks_from = nbformat.read(ref_path, as_version=4)
+        if not _test_ids(nb) & _test_ids(tasks_from):
+            raise ValueError(f"{path.name} has none of the tasks of {name}: is it another assignment?")
         nb = with_instructor_cells(nb, tasks_from)
     else:
         nb = copy.deepcopy(nb)

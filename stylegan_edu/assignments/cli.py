@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
                    help="also run the instructor's hidden tests (needs the instructor version)")
     c.add_argument("--source", default=None, metavar="DIR",
                    help="folder with the instructor versions <name>/<name>.ipynb (default: assignments/source)")
+    c.add_argument("--assignment", default=None, metavar="NAME",
+                   help="with --hidden: which assignment the notebook is, a name or prefix such as a1 (default: "
+                        "found from the file name or, for a renamed copy, from the notebook's task ids)")
     c.add_argument("--timeout", type=positive_int(), default=CELL_TIMEOUT,
                    help=f"seconds per cell, >= 1 (default {CELL_TIMEOUT})")
     c.set_defaults(func=_check)
@@ -63,7 +66,8 @@ def _check(args) -> int:
     from stylegan_edu.errors import UsageError
 
     try:
-        report = check_notebook(args.notebook, hidden=args.hidden, source_dir=args.source, timeout=args.timeout)
+        report = check_notebook(args.notebook, hidden=args.hidden, source_dir=args.source, timeout=args.timeout,
+                                assignment=args.assignment)
     except (FileNotFoundError, ValueError) as e:
         raise UsageError(str(e)) from None
     print(report.table())

@@ -30,3 +30,14 @@ class NoiseInjection(nn.Module):
         if noise is None:
             noise = torch.randn(1, 1, x.shape[2], x.shape[3])
         return x + self.weight.view(1, -1, 1, 1) * noise
+
+# %% hidden: uniform noise on [0, 1) (torch.rand) instead of standard-normal noise
+class NoiseInjection(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x, noise=None):
+        if noise is None:
+            noise = torch.rand(x.shape[0], 1, x.shape[2], x.shape[3])
+        return x + self.weight.view(1, -1, 1, 1) * noise

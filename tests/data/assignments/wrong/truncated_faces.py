@@ -19,3 +19,9 @@ def truncated_faces(G, seeds, psi, cutoff):
     w = G.mapping(z_from_seeds(seeds, G.cfg.latent_size))
     ws = truncate(broadcast(w, G.num_layers), G.w_avg, psi, G.cfg.truncation_cutoff)
     return G.synthesis(ws, noise_mode="const")
+
+# %% visible: truncates w before copying it to the layers
+def truncated_faces(G, seeds, psi, cutoff):
+    w = G.mapping(z_from_seeds(seeds, G.cfg.latent_size))
+    ws = broadcast(truncate(w, G.w_avg, psi, cutoff), G.num_layers)
+    return G.synthesis(ws, noise_mode="const")
