@@ -42,6 +42,45 @@ def report_compile(G) -> None:
         sys.stderr.write(describe() + "\n")
 
 
+def device_from_arg(text: str | None):
+    """--device as a torch.device (default: cuda when available); UsageError for a name torch does not know or a
+    device this torch or machine lacks."""
+    import torch
+
+    from stylegan_edu.errors import UsageError
+
+    if text is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise UsageError(f"--device {text}: not a device name (cpu, cuda, cuda:N or mps)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"--device {text}: this PyTorch build or machine has no CUDA GPU (use --device cpu)")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise UsageError(f"--device {text}: there are {torch.cuda.device_count()} CUDA devices")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise UsageError(f"--device {text}: MPS is not available here (use --device cpu)")
+    return device
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")  # what `generate` and `mix` write (by PIL)
+
+
+def output_file(text: str, suffixes: tuple[str, ...]):
+    """--out as a Path ending in one of `suffixes` that is not a folder; UsageError otherwise."""
+    from pathlib import Path
+
+    from stylegan_edu.errors import UsageError
+
+    out = Path(text)
+    if out.is_dir():
+        raise UsageError(f"--out {text} is a folder; name the file to write, e.g. {out / ('out' + suffixes[0])}")
+    if out.suffix.lower() not in suffixes:
+        raise UsageError(f"--out must be a {' or '.join(suffixes)} file, got {text}")
+    return out
+
+
 def generator_from_args(args):
     """The generator named by args.ckpt on args.device (default: cuda when available), in eval mode; compiled when
     args.compile names a mode; under bf16 autocast when args.amp is "bf16"."""
@@ -51,7 +90,7 @@ def generator_from_args(args):
     from stylegan_edu.pretrained import SHIPPED, load, load_generator
     from stylegan_edu.train.checkpoint import CheckpointError
 
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = device_from_arg(args.device)
     try:
         G = load(args.ckpt, device) if args.ckpt in SHIPPED else load_generator(args.ckpt, device)
     except (CheckpointError, FileNotFoundError, ValueError) as e:

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from stylegan_edu.cli_ckpt import (add_amp_argument, add_ckpt_arguments, add_compile_argument,
-                                   generator_from_args, report_compile)
+                                   IMAGE_SUFFIXES, generator_from_args, output_file, report_compile)
 from stylegan_edu.cli_types import positive_int, seed_list, truncation_psi
 
 
@@ -52,8 +52,8 @@ def add_parser(subparsers) -> None:
     e.set_defaults(func=_export)
 
 
-def _save(img, out: str) -> int:
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
+def _save(img, out: Path) -> int:
+    out.parent.mkdir(parents=True, exist_ok=True)
     img.save(out)
     print(out)
     return 0
@@ -61,6 +61,7 @@ def _save(img, out: str) -> int:
 
 @torch.no_grad()
 def _generate(args) -> int:
+    out = output_file(args.out, IMAGE_SUFFIXES)  # before any work
     from stylegan_edu.generator import z_from_seeds
     from stylegan_edu.viz import image_grid
 
@@ -69,10 +70,11 @@ def _generate(args) -> int:
     z = z_from_seeds(seeds, G.cfg.latent_size, G.w_avg.device)
     imgs = torch.cat([G(zb, truncation_psi=args.psi, noise_mode=args.noise) for zb in z.split(32)])
     report_compile(G)
-    return _save(image_grid(imgs, args.columns), args.out)
+    return _save(image_grid(imgs, args.columns), out)
 
 
 def _mix(args) -> int:
+    out = output_file(args.out, IMAGE_SUFFIXES)  # before any work
     from stylegan_edu.errors import UsageError
     from stylegan_edu.mixing import parse_layers, style_mixing_grid
     from stylegan_edu.viz import image_grid
@@ -85,7 +87,7 @@ def _mix(args) -> int:
         raise UsageError(str(e)) from None
     imgs = style_mixing_grid(G, rows, cols, layers, psi=args.psi, noise_mode=args.noise)
     report_compile(G)
-    return _save(image_grid(imgs, columns=len(cols) + 1), args.out)
+    return _save(image_grid(imgs, columns=len(cols) + 1), out)
 
 
 def _export(args) -> int:
@@ -93,8 +95,11 @@ def _export(args) -> int:
     from stylegan_edu.pretrained import export_generator
     from stylegan_edu.train.checkpoint import CheckpointError
 
+    out = output_file(args.out, (".pt",))
+    if out.exists() and out.resolve() == Path(args.ckpt).resolve():
+        raise UsageError(f"--out {args.out} is the snapshot being read; write the generator to another file")
     try:
-        path = export_generator(args.ckpt, args.out)
+        path = export_generator(args.ckpt, out)
     except CheckpointError as e:
         raise UsageError(str(e)) from None
     print(path)

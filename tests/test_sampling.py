@@ -108,3 +108,21 @@ def test_generate_and_mix_commands(snapshot, tmp_path):
                  ["mix", "--ckpt", str(path), "--rows", "1", "--cols", "2", "--levels", "huge", "--out", "x.png"]):
         r = _cli(*args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
+
+
+def test_output_and_checkpoint_mistakes_are_named_and_nothing_is_overwritten(snapshot, tmp_path):
+    path, _ = snapshot
+    before = path.read_bytes()
+    for args, says in (
+            (["export", "--ckpt", str(path), "--out", str(path)], "is the snapshot being read"),
+            (["export", "--ckpt", str(path), "--out", str(tmp_path)], "is a folder"),
+            (["generate", "--ckpt", str(path), "--out", str(tmp_path)], "is a folder"),
+            (["generate", "--ckpt", str(path), "--out", str(tmp_path / "g.txt")], "must be a .png"),
+            (["mix", "--ckpt", str(path), "--rows", "1", "--cols", "2", "--out", "m.pdf"], "must be a .png"),
+            (["generate", "--ckpt", str(tmp_path), "--out", str(tmp_path / "g.png")], "is a folder; name a .pt file"),
+            (["generate", "--ckpt", "toyfaces-65", "--out", str(tmp_path / "g.png")], "shipped models are named"),
+            (["generate", "--ckpt", str(path), "--device", "banana", "--out", str(tmp_path / "g.png")],
+             "not a device name")):
+        r = _cli(*args)
+        assert r.returncode == 2 and says in r.stderr and r.stderr.count("\n") == 1, (args, r.stderr)
+    assert path.read_bytes() == before

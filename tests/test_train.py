@@ -349,6 +349,31 @@ def test_cli_minutes_stops_with_a_snapshot(toy_data, tmp_path):
     assert r.returncode == 2 and "write --set style_mixing_prob=..." in r.stderr and r.stderr.count("\n") == 1
     r = _cli("train", "--data", str(toy_data.folder), "--out", str(tmp_path / "r2"), "--minutes", "0")
     assert r.returncode == 2 and "argument --minutes: must be a positive finite number (> 0)" in r.stderr
+    # a resumed run keeps its preset and its data: another --config or another dataset is refused, not obeyed
+    r = _cli("train", "--config", "toy-64", "--data", str(toy_data.folder), "--out", str(run), "--resume", "auto")
+    assert r.returncode == 2 and "the resumed run is toy-32" in r.stderr and r.stderr.count("\n") == 1
+    r = _cli("train", "--data", "toyfaces", "--toyfaces-n", "7", "--out", str(run), "--resume", "auto", "--no-progress",
+             env={**os.environ, "STYLEGAN_EDU_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 2 and "resume with the same data" in r.stderr and r.stderr.count("\n") == 1
+    assert list_snapshots(run) == snaps and load_snapshot(snaps[0])["progress"] == state["progress"]
+
+
+def test_cli_bad_out_device_and_learning_rate_are_one_line_errors(toy_data, tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("keep me")
+    base = ["train", "--config", "toy-32", "--data", str(toy_data.folder)]
+    for extra, says in ((["--out", str(a_file)], "is a file; name a folder"),
+                        (["--out", str(a_file / "run")], "cannot create the run folder"),
+                        (["--out", str(tmp_path / "r"), "--device", "banana"], "not a device name"),
+                        (["--out", str(tmp_path / "r"), "--set", "lr_base=-1"], "lr_base must be a finite number > 0"),
+                        (["--out", str(tmp_path / "r"), "--set", 'minibatch={"8": 0}'], "minibatch[8] must be")):
+        r = _cli(*base, *extra)
+        assert r.returncode == 2 and says in r.stderr and r.stderr.count("\n") == 1, (extra, r.stderr)
+    assert a_file.read_text() == "keep me"
+    assert not (tmp_path / "r" / "log.jsonl").exists()
+    if not torch.cuda.is_available():
+        r = _cli(*base, "--out", str(tmp_path / "r"), "--device", "cuda")
+        assert r.returncode == 2 and "no CUDA GPU" in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_cli_bad_resume_file_is_one_line_error(toy_data, tmp_path):

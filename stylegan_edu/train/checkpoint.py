@@ -49,12 +49,18 @@ def save_snapshot(state: dict, folder: Path | str, nimg: int, keep: int) -> Path
 def read_weights_only(path: Path | str, map_location="cpu"):
     """torch.load(weights_only=True) with every failure turned into a one-line CheckpointError naming the file."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder; name a .pt file in it (a snapshot-*.pt of a run)")
     if not path.is_file():
-        raise CheckpointError(f"{path}: no such file")
+        shipped = "" if path.suffix or len(path.parts) > 1 else \
+            " (the shipped models are named toyfaces-64 and toyfaces-64-detail)"
+        raise CheckpointError(f"{path}: no such file{shipped}")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # truncated zip, pickle with code, random bytes...
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "weights_only" in reason:  # torch's advice (weights_only=False) would run the file's code: not ours
+            reason = "it holds Python objects other than tensors and numbers"
         raise CheckpointError(f"{path}: not a readable stylegan-edu file ({reason[:160]})") from None
 
 

@@ -19,14 +19,15 @@ def add_parser(subparsers) -> None:
                     "(snapshot-*.pt), sample grids (samples-*.png) and log.jsonl into --out. Ctrl-C writes a "
                     "snapshot and stops; --resume auto continues. Several GPUs or nodes: "
                     "torchrun --nproc_per_node N -m stylegan_edu train ...")
-    p.add_argument("--config", default="toy-64", metavar="NAME",
-                   help=f"training preset ({', '.join(TRAIN_CONFIGS)}); it names the model too")
+    p.add_argument("--config", default=None, metavar="NAME",
+                   help=f"training preset ({', '.join(TRAIN_CONFIGS)}; default toy-64); it names the model too. A "
+                        "resumed run keeps its own")
     p.add_argument("--data", default="toyfaces", metavar="DATA",
                    help="'toyfaces' (built into the cache on first use), 'toyfaces-detail' (the same faces with "
                         "stochastic detail for the noise inputs to model) or a dataset folder made by "
                         "`stylegan-edu data prepare`")
-    p.add_argument("--toyfaces-n", type=positive_int(), default=30000, metavar="N",
-                   help="ToyFaces images (default 30000)")
+    p.add_argument("--toyfaces-n", type=positive_int(), default=None, metavar="N",
+                   help="ToyFaces images (default 30000, or as many as the resumed run trained on)")
     p.add_argument("--out", required=True, metavar="DIR", help="run folder")
     p.add_argument("--kimg", type=positive_float(), default=None,
                    help="train until this many thousand real images (> 0)")
@@ -62,7 +63,10 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _open_data(args, resolution: int, dist_info):
+DEFAULT_CONFIG, DEFAULT_TOYFACES_N = "toy-64", 30000
+
+
+def _open_data(args, resolution: int, dist_info, toyfaces_n: int | None = None):
     from stylegan_edu.errors import UsageError
     from stylegan_edu.data import DataError, load_toyfaces, open_dataset
     from stylegan_edu.data.generate import DATA_NAMES
@@ -71,7 +75,7 @@ def _open_data(args, resolution: int, dist_info):
         if args.data in DATA_NAMES:
             if dist_info.enabled and not dist_info.is_main:  # let rank 0 build the cache first
                 torch.distributed.barrier()
-            ds = load_toyfaces(n=args.toyfaces_n, resolution=resolution,
+            ds = load_toyfaces(n=toyfaces_n or args.toyfaces_n or DEFAULT_TOYFACES_N, resolution=resolution,
                                progress=dist_info.is_main and not args.no_progress, detail=DATA_NAMES[args.data])
             if dist_info.enabled and dist_info.is_main:
                 torch.distributed.barrier()
@@ -91,10 +95,18 @@ def run(args) -> int:
     from stylegan_edu.train.distributed import init_from_env, leave
     from stylegan_edu.train.loop import Trainer, TrainingDiverged
 
+    from stylegan_edu.cli_ckpt import device_from_arg
+
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; name a folder for the run")
+    try:  # early, before the data is built: a folder that cannot be made fails here in one line
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"--out {out}: cannot create the run folder ({e.strerror or e})") from None
+    device = device_from_arg(args.device)
     dist_info = init_from_env(device.type)
     if device.type == "cuda" and dist_info.enabled:
         device = torch.device("cuda", dist_info.local_rank)
@@ -123,8 +135,11 @@ def run(args) -> int:
             cfg = TrainConfig.from_dict(state["train_config"])
             mcfg = ModelConfig.from_dict(state["model_config"])
         else:
-            cfg = get_train_config(args.config).with_overrides(train_items)
+            cfg = get_train_config(args.config or DEFAULT_CONFIG).with_overrides(train_items)
             mcfg = get_config(cfg.model).with_overrides(model_items) if model_items else None
+        if state and args.config is not None and args.config != cfg.name:
+            raise UsageError(f"--config {args.config}: the resumed run is {cfg.name} ({resume_path}) and keeps it; "
+                             "leave --config out or choose another --out")
         if state and args.overrides:
             stored = cfg.with_overrides(train_items)
             if stored != cfg or mcfg.with_overrides(model_items).replace(name=mcfg.name) != mcfg:
@@ -141,7 +156,14 @@ def run(args) -> int:
         raise UsageError(str(e)) from None
 
     res = (mcfg or get_config(cfg.model)).resolution
-    dataset = _open_data(args, res, dist_info)
+    trained_on = (state or {}).get("dataset") or {}
+    toyfaces_n = args.toyfaces_n or (trained_on.get("size") if trained_on.get("kind") == "toyfaces" else None) \
+        or DEFAULT_TOYFACES_N
+    dataset = _open_data(args, res, dist_info, toyfaces_n)
+    now = {"kind": getattr(dataset, "kind", "unknown"), "size": len(dataset)}
+    if trained_on and (trained_on.get("kind"), trained_on.get("size")) != (now["kind"], now["size"]):
+        raise UsageError(f"the resumed run trained on {trained_on.get('kind')} ({trained_on.get('size')} images), "
+                         f"this --data is {now['kind']} ({now['size']} images): resume with the same data")
     try:
         trainer = Trainer(cfg, dataset, out, model_cfg=mcfg, device=device, dist_info=dist_info,
                           progress=not args.no_progress)

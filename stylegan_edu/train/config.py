@@ -4,6 +4,7 @@ the toy presets are sized for ToyFaces on a laptop CPU."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from stylegan_edu.overrides import apply_overrides
@@ -64,6 +65,14 @@ class TrainConfig:
                 raise ValueError(f"{name} must not be negative")
         if self.r1_interval < 1:
             raise ValueError("r1_interval must be at least 1")
+        rates = {"lr_base": self.lr_base, **{f"lr[{r}]": v for r, v in self.lr.items()}}
+        for name, value in rates.items():  # checked here, before a run folder or log is written
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        sizes = {"minibatch_base": self.minibatch_base, **{f"minibatch[{r}]": v for r, v in self.minibatch.items()}}
+        for name, value in sizes.items():
+            if not (isinstance(value, int) and value >= 1):
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
         if self.cuda_graphs and self.amp == "fp16":
             raise ValueError("cuda_graphs does not run with amp='fp16' (the loss scaler's overflow checks read "
                              "the GPU between steps); use amp='bf16' or 'none'")
