@@ -100,9 +100,12 @@ def _run(args) -> int:
     if args.half_range and not args.measure:
         raise UsageError("--half-range belongs to --measure")
     if not args.measure and len(attrs) != 1:
-        raise UsageError(f"--attribute takes one attribute to draw (editable: {', '.join(editable)}), "
-                         f"got {args.attribute!r}")
-    dirs = cached_directions(G, reader, num_samples=args.samples, progress=not args.no_progress)
+        got = "none given" if args.attribute is None else f"got {args.attribute!r}"
+        raise UsageError(f"--attribute takes one attribute to draw (editable: {', '.join(editable)}); {got}")
+    try:  # every editable attribute's direction is fitted at once (and cached), so a sample too small fails here
+        dirs = cached_directions(G, reader, num_samples=args.samples, progress=not args.no_progress)
+    except ValueError as e:
+        raise UsageError(f"{e} (--samples {args.samples})") from None
     if args.measure:
         m = measure_editing(G, reader, dirs, num_faces=args.faces, strengths=args.steps,
                             attributes=attrs or None,

@@ -343,6 +343,9 @@ def _one_line_error(capsys, argv, fragment):
 
 def test_check_reports_bad_input_in_one_line(capsys, tmp_path):
     _one_line_error(capsys, ["assignments", "check", str(tmp_path / "nope.ipynb")], "does not exist")
+    _one_line_error(capsys, ["assignments", "check", str(tmp_path)], "is a folder; name the assignment notebook")
+    (tmp_path / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    _one_line_error(capsys, ["assignments", "check", str(tmp_path / "a.png")], "is not a Jupyter notebook")
     lesson = next(A.ROOT.joinpath("notebooks").glob("0*.ipynb"))
     _one_line_error(capsys, ["assignments", "check", str(lesson)], "no autograded test cells")
     # a renamed copy is recognised by its task ids (test_self_check_of_a_renamed_copy...); one whose ids match

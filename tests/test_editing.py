@@ -279,7 +279,7 @@ def test_edit_command_holds_every_other_attribute(tmp_path, capsys, monkeypatch,
     (["--attribute", "glasses", "--half-range"], "--half-range belongs to --measure"),
     (["--attribute", "smile"], "no direction for 'smile'; editable attributes: yaw"),
     (["--attribute", "glasses", "--condition", "nose"], "no direction for 'nose'"),
-    ([], "--attribute takes one attribute to draw"),
+    ([], "--attribute takes one attribute to draw (editable: yaw"),
     (["--attribute", "glasses", "--out", "x.jpg"], "--out must be a .png file"),
     (["--attribute", "glasses", "--steps", "3..-3"], "argument --steps: strengths must look like"),
     (["--attribute", "glasses", "--steps", "nan"], "argument --steps"),
@@ -290,6 +290,19 @@ def test_edit_command_bad_input_exits_2_with_one_line(capsys, argv, fragment):
     assert main(["edit", "--ckpt", "toyfaces-64", "--no-progress", "--device", "cpu", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and fragment in err, err
+
+
+def test_edit_with_too_few_samples_for_a_direction_is_one_line(capsys, monkeypatch):
+    import stylegan_edu.editing as editing
+
+    def fails(*args, **kwargs):
+        raise ValueError("no direction for 'face_size': every kept sample reads the same; use more samples")
+
+    monkeypatch.setattr(editing, "cached_directions", fails)
+    assert main(["edit", "--ckpt", "toyfaces-64", "--no-progress", "--device", "cpu", "--attribute", "glasses",
+                 "--samples", "50", "--out", "x.png"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "use more samples (--samples 50)" in err, err
 
 
 # --- the live demo (stylegan_edu.editing_demo) ----------------------------------------------------------------------

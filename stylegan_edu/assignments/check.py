@@ -255,9 +255,14 @@ def check_notebook(path, hidden: bool = False, source_dir: Path | None = None, t
 
     path = Path(path)
     if nb is None:
+        if path.is_dir():
+            raise FileNotFoundError(f"{path} is a folder; name the assignment notebook (.ipynb) in it")
         if not path.is_file():
             raise FileNotFoundError(f"{path} does not exist")
-        nb = nbformat.read(path, as_version=4)
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as e:  # not JSON, not UTF-8 (a picture), not a notebook's schema
+            raise ValueError(f"{path} is not a Jupyter notebook (.ipynb): {str(e).splitlines()[0][:120]}") from None
     if not any(is_test_cell(c) for c in nb.cells):
         raise ValueError(f"{path} has no autograded test cells (nbgrader metadata); is it an assignment?")
     tasks_from = None
