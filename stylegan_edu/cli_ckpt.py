@@ -67,8 +67,9 @@ def device_from_arg(text: str | None):
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")  # what `generate` and `mix` write (by PIL)
 
 
-def output_file(text: str, suffixes: tuple[str, ...]):
-    """--out as a Path ending in one of `suffixes` that is not a folder; UsageError otherwise."""
+def output_file(text, suffixes: tuple[str, ...], folder_must_exist: bool = False):
+    """--out as a Path ending in one of `suffixes` that is not a folder (and, with folder_must_exist, whose
+    folder is there; otherwise the command creates it); UsageError otherwise."""
     from pathlib import Path
 
     from stylegan_edu.errors import UsageError
@@ -78,6 +79,8 @@ def output_file(text: str, suffixes: tuple[str, ...]):
         raise UsageError(f"--out {text} is a folder; name the file to write, e.g. {out / ('out' + suffixes[0])}")
     if out.suffix.lower() not in suffixes:
         raise UsageError(f"--out must be a {' or '.join(suffixes)} file, got {text}")
+    if folder_must_exist and not out.parent.is_dir():
+        raise UsageError(f"folder {out.parent} does not exist")
     return out
 
 

@@ -73,14 +73,9 @@ def _run(args) -> int:
                                       measure_editing)
     from stylegan_edu.errors import UsageError
     from stylegan_edu.metrics.toy_features import ToyFeaturesError, load_toy_features
-    from stylegan_edu.cli_ckpt import generator_from_args
+    from stylegan_edu.cli_ckpt import generator_from_args, output_file
 
-    out = Path(args.out)
-    if not args.measure:
-        if out.suffix.lower() != ".png":
-            raise UsageError(f"--out must be a .png file, got {args.out}")
-        if str(out.parent) and not out.parent.is_dir():
-            raise UsageError(f"folder {out.parent} does not exist")
+    out = Path(args.out) if args.measure else output_file(args.out, (".png",), folder_must_exist=True)
     if args.samples < 10:
         raise UsageError(f"--samples must be at least 10, got {args.samples}")
     G = generator_from_args(args)

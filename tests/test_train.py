@@ -408,6 +408,6 @@ def test_train_data_toyfaces_detail_opens_the_detail_cache(tmp_path, monkeypatch
     monkeypatch.setenv("STYLEGAN_EDU_CACHE", str(tmp_path))
     one = SimpleNamespace(enabled=False, is_main=True)
     for name, folder in (("toyfaces-detail", "toyfaces-detail-n6-r8"), ("toyfaces", "toyfaces-n6-r8")):
-        ds = _open_data(Namespace(data=name, toyfaces_n=6, no_progress=True), 8, one)
+        ds = _open_data(Namespace(data=name, no_progress=True), 8, one, 6)
         assert ds.folder == tmp_path / folder
         assert ds.manifest["detail"] is (name == "toyfaces-detail")

@@ -93,6 +93,7 @@ def _toyfaces(args) -> int:
 def _grid(args) -> int:
     from stylegan_edu.data.cache import DataError, check_resolution
     from stylegan_edu.data.grid import toyfaces_grid
+    from stylegan_edu.cli_ckpt import output_file
     from stylegan_edu.data.toyfaces import NATIVE_SIZE
 
     try:
@@ -102,10 +103,7 @@ def _grid(args) -> int:
         raise _usage(e) from None
     if args.columns is not None and args.columns < 1:
         raise _usage(ValueError(f"--columns must be at least 1, got {args.columns}"))
-    if args.out.suffix.lower() != ".png":
-        raise _usage(ValueError(f"--out must be a .png file, got {args.out}"))
-    if args.out.parent and not args.out.parent.is_dir():
-        raise _usage(ValueError(f"folder {args.out.parent} does not exist"))
+    output_file(args.out, (".png",), folder_must_exist=True)
     toyfaces_grid(seeds, args.size, args.columns, args.captions, args.detail).save(args.out, optimize=True)
     print(args.out)
     return 0

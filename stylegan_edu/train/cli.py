@@ -66,7 +66,7 @@ def add_parser(subparsers) -> None:
 DEFAULT_CONFIG, DEFAULT_TOYFACES_N = "toy-64", 30000
 
 
-def _open_data(args, resolution: int, dist_info, toyfaces_n: int | None = None):
+def _open_data(args, resolution: int, dist_info, toyfaces_n: int):
     from stylegan_edu.errors import UsageError
     from stylegan_edu.data import DataError, load_toyfaces, open_dataset
     from stylegan_edu.data.generate import DATA_NAMES
@@ -75,7 +75,7 @@ def _open_data(args, resolution: int, dist_info, toyfaces_n: int | None = None):
         if args.data in DATA_NAMES:
             if dist_info.enabled and not dist_info.is_main:  # let rank 0 build the cache first
                 torch.distributed.barrier()
-            ds = load_toyfaces(n=toyfaces_n or args.toyfaces_n or DEFAULT_TOYFACES_N, resolution=resolution,
+            ds = load_toyfaces(n=toyfaces_n, resolution=resolution,
                                progress=dist_info.is_main and not args.no_progress, detail=DATA_NAMES[args.data])
             if dist_info.enabled and dist_info.is_main:
                 torch.distributed.barrier()
