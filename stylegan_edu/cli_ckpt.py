@@ -5,6 +5,7 @@ errors. generate, mix and metrics also take --compile (stylegan_edu.compiled) an
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 # stylegan_edu.compiled.MODES, spelt out so that building the parsers (and --help) does not import torch
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs")
@@ -70,8 +71,6 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")  # what `generate` and `mix`
 def output_file(text, suffixes: tuple[str, ...], folder_must_exist: bool = False):
     """--out as a Path ending in one of `suffixes` that is not a folder (and, with folder_must_exist, whose
     folder is there; otherwise the command creates it); UsageError otherwise."""
-    from pathlib import Path
-
     from stylegan_edu.errors import UsageError
 
     out = Path(text)
@@ -97,7 +96,10 @@ def generator_from_args(args):
     try:
         G = load(args.ckpt, device) if args.ckpt in SHIPPED else load_generator(args.ckpt, device)
     except (CheckpointError, FileNotFoundError, ValueError) as e:
-        raise UsageError(str(e)) from None
+        ckpt = Path(args.ckpt)
+        near_miss = not ckpt.suffix and len(ckpt.parts) == 1 and not ckpt.exists()  # e.g. toyfaces-65
+        hint = f" (the shipped models are named {' and '.join(SHIPPED)})" if near_miss else ""
+        raise UsageError(f"{e}{hint}") from None
     if getattr(args, "compile", None) is not None:
         from stylegan_edu.compiled import compile_generator
         try:

@@ -52,9 +52,7 @@ def read_weights_only(path: Path | str, map_location="cpu"):
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder; name a .pt file in it (a snapshot-*.pt of a run)")
     if not path.is_file():
-        shipped = "" if path.suffix or len(path.parts) > 1 else \
-            " (the shipped models are named toyfaces-64 and toyfaces-64-detail)"
-        raise CheckpointError(f"{path}: no such file{shipped}")
+        raise CheckpointError(f"{path}: no such file")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # truncated zip, pickle with code, random bytes...
