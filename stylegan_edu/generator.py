@@ -24,11 +24,15 @@ def broadcast(w: torch.Tensor, num_layers: int) -> torch.Tensor:
     return w.unsqueeze(1).repeat(1, num_layers, 1)
 
 
+def _need_per_layer(ws: torch.Tensor, who: str) -> None:
+    if ws.dim() != 3:
+        raise ValueError(f"{who} needs per-layer styles [N, num_layers, w_dim], got shape {list(ws.shape)}: "
+                         "broadcast(w, num_layers) first")
+
+
 def mix_styles(ws1: torch.Tensor, ws2: torch.Tensor, crossover: int) -> torch.Tensor:
     """Layers < crossover take ws1, layers >= crossover take ws2 (both [N, L, D])."""
-    if ws1.dim() != 3:
-        raise ValueError(f"mix_styles needs per-layer styles [N, num_layers, w_dim], got shape {list(ws1.shape)}: "
-                         "broadcast(w, num_layers) first")
+    _need_per_layer(ws1, "mix_styles")
     if ws1.shape != ws2.shape:
         raise ValueError(f"mix_styles needs equal shapes, got {list(ws1.shape)} and {list(ws2.shape)}")
     layer = torch.arange(ws1.shape[1], device=ws1.device).view(1, -1, 1)
@@ -40,9 +44,7 @@ def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | No
 
     psi: a finite number in [-2, 2] (1 = none, 0 = the average face, negative = the "anti-face")."""
     psi = check_psi(psi)
-    if ws.dim() != 3:
-        raise ValueError(f"truncate needs per-layer styles [N, num_layers, w_dim], got shape {list(ws.shape)}: "
-                         "broadcast(w, num_layers) first")
+    _need_per_layer(ws, "truncate")
     num_layers = ws.shape[1]
     cutoff = num_layers if cutoff is None else cutoff
     layer = torch.arange(num_layers, device=ws.device).view(1, -1, 1)

@@ -659,30 +659,27 @@ def _diagnose(tr) -> dict:
     reals, ph, seed = _next_batch(tr)
     cfg, final = tr.cfg, tr.mcfg.resolution
 
-    def fake_scores(prob):
+    def fake_scores(prob, d_alpha):
         torch.manual_seed(seed)
         with torch.no_grad():
             fakes = tr.G(torch.randn(ph.batch, tr.mcfg.latent_size), resolution=ph.resolution, alpha=ph.alpha,
                          style_mixing_prob=prob)
-            return tr.D(fakes, alpha=ph.alpha)
+            return tr.D(fakes, alpha=d_alpha)
 
-    x = reals.detach().requires_grad_(True)
-    real_scores = tr.D(x, alpha=ph.alpha)
-    r1 = losses.r1_penalty(real_scores, x, final).item()
-    real_scores = real_scores.detach()
+    def real_terms(d_alpha):
+        """D's scores of the reals (detached) and R1 at them, with D run at d_alpha."""
+        x = reals.detach().requires_grad_(True)
+        scores = tr.D(x, alpha=d_alpha)
+        return scores.detach(), losses.r1_penalty(scores, x, final).item()
+
+    real_scores, r1 = real_terms(ph.alpha)
     out = dict(r1=r1, f=final / ph.resolution, do_r1=tr.step_count % cfg.r1_interval == 0, alpha=ph.alpha,
-               logistic=losses.d_logistic(real_scores, fake_scores(cfg.style_mixing_prob)).item(),
-               no_mix=losses.d_logistic(real_scores, fake_scores(0.0)).item())
-    if ph.alpha < 1:  # D called without alpha (so at alpha 1) on the reals and the fakes
-        x1 = reals.detach().requires_grad_(True)
-        real_at_1 = tr.D(x1)
-        r1_at_1 = losses.r1_penalty(real_at_1, x1, final).item()
-        torch.manual_seed(seed)
-        with torch.no_grad():
-            fakes = tr.G(torch.randn(ph.batch, tr.mcfg.latent_size), resolution=ph.resolution, alpha=ph.alpha,
-                         style_mixing_prob=cfg.style_mixing_prob)
-            fake_at_1 = tr.D(fakes)
-        out.update(d_at_1=losses.d_logistic(real_at_1.detach(), fake_at_1).item(), r1_at_1=r1_at_1)
+               logistic=losses.d_logistic(real_scores, fake_scores(cfg.style_mixing_prob, ph.alpha)).item(),
+               no_mix=losses.d_logistic(real_scores, fake_scores(0.0, ph.alpha)).item())
+    if ph.alpha < 1:  # D called without alpha (so at its default, 1) on the reals and the fakes
+        real_at_1, r1_at_1 = real_terms(1.0)
+        out.update(d_at_1=losses.d_logistic(real_at_1, fake_scores(cfg.style_mixing_prob, 1.0)).item(),
+                   r1_at_1=r1_at_1)
     return out
 
 
