@@ -355,6 +355,12 @@ def test_cli_minutes_stops_with_a_snapshot(toy_data, tmp_path):
     r = _cli("train", "--data", "toyfaces", "--toyfaces-n", "7", "--out", str(run), "--resume", "auto", "--no-progress",
              env={**os.environ, "STYLEGAN_EDU_CACHE": str(tmp_path / "cache")})
     assert r.returncode == 2 and "resume with the same data" in r.stderr and r.stderr.count("\n") == 1
+    # the same seeds, kind and size, but drawn with stochastic detail: other data all the same
+    assert state["dataset"] == {"kind": "toyfaces", "size": 64, "detail": False}
+    detailed = build_toyfaces(64, 32, tmp_path / "tf-detail", workers=1, progress=False, detail=True)
+    r = _cli("train", "--data", str(detailed), "--out", str(run), "--resume", "auto", "--no-progress")
+    assert r.returncode == 2 and "toyfaces without stochastic detail (64 images), this --data is toyfaces with " \
+        "stochastic detail (64 images): resume with the same data" in r.stderr and r.stderr.count("\n") == 1
     assert list_snapshots(run) == snaps and load_snapshot(snaps[0])["progress"] == state["progress"]
 
 

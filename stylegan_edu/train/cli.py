@@ -93,7 +93,7 @@ def run(args) -> int:
                                                remove_partial_snapshots)
     from stylegan_edu.train.config import TrainConfig, get_train_config
     from stylegan_edu.train.distributed import init_from_env, leave
-    from stylegan_edu.train.loop import Trainer, TrainingDiverged
+    from stylegan_edu.train.loop import Trainer, TrainingDiverged, dataset_identity
 
     from stylegan_edu.cli_ckpt import device_from_arg
 
@@ -160,10 +160,12 @@ def run(args) -> int:
     toyfaces_n = args.toyfaces_n or (trained_on.get("size") if trained_on.get("kind") == "toyfaces" else None) \
         or DEFAULT_TOYFACES_N
     dataset = _open_data(args, res, dist_info, toyfaces_n)
-    now = {"kind": getattr(dataset, "kind", "unknown"), "size": len(dataset)}
-    if trained_on and (trained_on.get("kind"), trained_on.get("size")) != (now["kind"], now["size"]):
-        raise UsageError(f"the resumed run trained on {trained_on.get('kind')} ({trained_on.get('size')} images), "
-                         f"this --data is {now['kind']} ({now['size']} images): resume with the same data")
+    now = dataset_identity(dataset)
+    # older snapshots did not record `detail`: compare it only where both sides say
+    shared = [k for k in ("kind", "size", "detail") if k in trained_on and k in now] if trained_on else []
+    if any(trained_on[k] != now[k] for k in shared):
+        raise UsageError(f"the resumed run trained on {_data_words(trained_on)}, this --data is "
+                         f"{_data_words(now)}: resume with the same data")
     try:
         trainer = Trainer(cfg, dataset, out, model_cfg=mcfg, device=device, dist_info=dist_info,
                           progress=not args.no_progress)
@@ -192,6 +194,11 @@ def run(args) -> int:
         return 0
     _say(dist_info, f"done at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}")
     return 0
+
+
+def _data_words(ident: dict) -> str:
+    detail = {True: " with stochastic detail", False: " without stochastic detail"}.get(ident.get("detail"), "")
+    return f"{ident.get('kind')}{detail} ({ident.get('size')} images)"
 
 
 def _say(dist_info, msg: str) -> None:

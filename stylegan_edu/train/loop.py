@@ -49,6 +49,17 @@ def _step_seed(seed: int, rank: int, step: int) -> int:
     return int(np.random.SeedSequence([seed, rank, step]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
+
+def dataset_identity(dataset) -> dict:
+    """What a snapshot records of its data, so a resume can refuse other data: kind, size, and for ToyFaces
+    whether the faces carry stochastic detail (the same seeds render either way)."""
+    ident = {"kind": getattr(dataset, "kind", "unknown"), "size": len(dataset)}
+    manifest = getattr(dataset, "manifest", None) or {}
+    if "detail" in manifest:
+        ident["detail"] = bool(manifest["detail"])
+    return ident
+
+
 class Trainer:
     """Holds G, D, G_ema, the optimisers and the position in the schedule; `train()` runs the loop."""
 
@@ -263,7 +274,7 @@ class Trainer:
                          "opt_key": list(self.opt_key) if self.opt_key else None},
             "rng": rng,
             "scaler": self.scaler.state_dict(),  # fp16's loss scale ({} otherwise)
-            "dataset": {"kind": getattr(self.dataset, "kind", "unknown"), "size": len(self.dataset)},
+            "dataset": dataset_identity(self.dataset),
         }
 
     def load_state_dict(self, state: dict) -> None:
