@@ -49,7 +49,6 @@ def _step_seed(seed: int, rank: int, step: int) -> int:
     return int(np.random.SeedSequence([seed, rank, step]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
-
 def dataset_identity(dataset) -> dict:
     """What a snapshot records of its data, so a resume can refuse other data: kind, size, and for ToyFaces
     whether the faces carry stochastic detail (the same seeds render either way)."""
