@@ -6,7 +6,7 @@
 # average of G's weights), which samples are drawn from, and the progressive schedule of lesson 01. Two runs,
 # both short enough for a laptop CPU:
 #
-# 1. **From scratch**, for 4 kimg (about 40 seconds; a slower CPU stops after 40 seconds, short of 4 kimg).
+# 1. **From scratch**, for 4 kimg or 40 seconds, whichever comes first.
 #    This shows how training *starts*, not where it ends: the samples are still 8 px blotches when it stops. (The shipped 64 px model was trained for about 420,000
 #    images shown to D, 420 kimg drawn again and again from 30,000 faces, for hours, mostly on a two-core CPU.)
 # 2. **Fine-tuning** the shipped model on a part of ToyFaces, only the faces with glasses. Its starting point
@@ -60,9 +60,9 @@ for key in ("start_resolution", "stable_kimg", "fade_kimg", "minibatch", "lr_bas
 # The loop below calls `trainer.step()` (one D step and one G step) until D has seen 4,000 real images
 # (4 kimg, 250 minibatches of 16, all still at 8 px: the first 5 kimg of `toy-32` are the 8 px phase), and
 # draws the EMA generator's samples for 16 fixed seeds after every kimg. The picture under the cell updates
-# live while it trains; the snapshots are kept for the strip after it. On a 2-core laptop CPU this takes
-# about 40 seconds; the loop also stops after 40 seconds of training, so on a slower CPU it ends earlier, with
-# a last panel at wherever it got to (on a 2-core 2017 server CPU, about 2 kimg).
+# live while it trains; the snapshots are kept for the strip after it. The loop also stops after 40 seconds
+# of training: a CPU too slow for 4 kimg in that time ends short of it, with a last panel at wherever it got
+# to (a 2-core 2017 server CPU reached 2.2 kimg).
 
 # %%
 data = load_toyfaces(n=5000, resolution=32, progress=False)
