@@ -6,9 +6,10 @@
 # average of G's weights), which samples are drawn from, and the progressive schedule of lesson 01. Two runs,
 # both short enough for a laptop CPU:
 #
-# 1. **From scratch**, for 4 kimg or 40 seconds, whichever comes first.
-#    This shows how training *starts*, not where it ends: the samples are still 8 px blotches when it stops. (The shipped 64 px model was trained for about 420,000
-#    images shown to D, 420 kimg drawn again and again from 30,000 faces, for hours, mostly on a two-core CPU.)
+# 1. **From scratch**, for 4 kimg or 40 seconds, whichever comes first. This shows how training *starts*, not
+#    where it ends: the samples are still 8 px blotches when it stops. (The shipped 64 px model was trained for
+#    about 420,000 images shown to D, 420 kimg drawn again and again from 30,000 faces, for hours, mostly on a
+#    two-core CPU.)
 # 2. **Fine-tuning** the shipped model on a part of ToyFaces, only the faces with glasses. Its starting point
 #    already draws faces, so a few dozen steps visibly move what it draws, and the attribute reader of lesson 08
 #    measures by how much.
