@@ -46,7 +46,7 @@ sheet = Image.new("RGB", (len(tiles) * (w + 6), h + caption), "white")
 draw = ImageDraw.Draw(sheet)
 for i, (tile, path) in enumerate(zip(tiles, grids)):
     sheet.paste(tile, (i * (w + 6), caption))
-    draw.text((i * (w + 6) + 4, 2), f"kimg {int(path.stem.split('-')[1]) / 1000:.0f}", fill="black")
+    draw.text((i * (w + 6) + 4, 2), f"kimg {int(path.stem.split('-')[1]) / 1000:.1f}", fill="black")
 Path(args.out).parent.mkdir(parents=True, exist_ok=True)
 sheet.save(args.out)
 print(f"{len(tiles)} sample grids -> {args.out}")
