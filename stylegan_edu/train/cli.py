@@ -162,7 +162,7 @@ def run(args) -> int:
     dataset = _open_data(args, res, dist_info, toyfaces_n)
     now = dataset_identity(dataset)
     # older snapshots did not record `detail`: compare it only where both sides say
-    shared = [k for k in ("kind", "size", "detail") if k in trained_on and k in now] if trained_on else []
+    shared = [k for k in ("kind", "size", "detail") if k in trained_on and k in now]
     if any(trained_on[k] != now[k] for k in shared):
         raise UsageError(f"the resumed run trained on {_data_words(trained_on)}, this --data is "
                          f"{_data_words(now)}: resume with the same data")
