@@ -158,6 +158,21 @@ class _Geometry:
                                                    [1, 1], False, [0, 0], self.groups, list(mask))
 
 
+def _engine_wants(ctx, i: int) -> bool:
+    """Whether this backward pass will use the gradient for forward argument i. `ctx.needs_input_grad` only says
+    that the argument requires grad; R1's `autograd.grad(scores, reals, create_graph=True)` wants the input
+    gradients alone, and D's weight gradients there (a third of that pass's work on the CPU) would be thrown
+    away. PyTorch's own convolution skips them the same way. A leaf weight under `autograd.grad` cannot be asked
+    about: then compute it."""
+    node = ctx.next_functions[i][0]
+    if node is None:
+        return False
+    try:
+        return torch._C._will_engine_execute_node(node)
+    except RuntimeError:
+        return True
+
+
 class _Conv(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, w, b, g):
@@ -168,7 +183,7 @@ class _Conv(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
-        need = ctx.needs_input_grad
+        need = [n and _engine_wants(ctx, i) for i, n in enumerate(ctx.needs_input_grad)]
         if not torch.is_grad_enabled():  # a first-order pass (no create_graph): one backend call, as autograd's
             return (*ctx.g.grads(gy, x, w, need[:3]), None)
         gx = _Gradient.apply(gy, w, x.detach(), ctx.g, 0) if need[0] else None

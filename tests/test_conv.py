@@ -96,6 +96,35 @@ def test_r1_double_backward_never_convolves_with_a_gradient_map_as_kernel(monkey
     assert (largest <= 16) == enabled, sorted(set(seen.sizes))
 
 
+class WeightGradients(TorchDispatchMode):
+    """Counts the backend calls that compute a convolution's weight gradient."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func.overloadpacket is torch.ops.aten.convolution_backward:
+            self.count += bool(args[-1][1])  # output_mask: (input, weight, bias)
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_r1_input_gradient_pass_computes_no_weight_gradients(monkeypatch, enabled):
+    # autograd.grad(scores, reals, create_graph=True) needs D's input gradients only; weight gradients there are
+    # thrown away (on the CPU they were a third of that pass). PyTorch's own convolution skips them; ours must too.
+    monkeypatch.setattr(conv, "GRADFIX_DEVICES", {"cpu"} if enabled else set())
+    D = Discriminator("toy-32")
+    x = torch.randn(4, 3, 32, 32, requires_grad=True)
+    scores = D(x)
+    with WeightGradients() as seen:
+        (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    assert seen.count == 0
+    with WeightGradients() as seen:  # the penalty's own backward does reach the weights
+        grad.square().sum().backward()
+    assert seen.count > 0
+
+
 def test_autocast_runs_the_convolution_in_bf16_and_gives_fp32_weight_gradients(gradfix_on_cpu):
     x = torch.randn(2, 4, 8, 8, requires_grad=True)
     w, b = torch.randn(6, 4, 3, 3, requires_grad=True), torch.randn(6, requires_grad=True)
