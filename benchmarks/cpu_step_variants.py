@@ -15,12 +15,14 @@ port train; fp32 unless --amp bf16. Variants (each a switch that computes the sa
   fast       what the library does by default on this machine (NNPACK only for the shapes it measured faster on;
              those verdicts are printed after the line)
 Prints one line per variant: ms per step and images per second (median of --steps steps after a warm-up), and
-the process CPU time per step (less sensitive to other load on the machine than the wall time).
+the process CPU time per step (less sensitive to other load on the machine than the wall time) and the minor page
+faults per step (what stylegan_edu/cpu_memory.py cuts; STYLEGAN_EDU_KEEP_FREED_MEMORY=0 times the step without it).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import tempfile
 import time
@@ -48,6 +50,11 @@ VARIANTS = {
 }
 
 
+def _page_faults() -> int:
+    # minor faults: first writes to freshly mapped pages, what stylegan_edu/cpu_memory.py avoids
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def time_variant(name, data, args):
     v = VARIANTS[name]
     resample.STRIDED_SCALE_DEVICES, conv.GRADFIX_DEVICES = v["strided"], v["gradfix"]
@@ -61,17 +68,18 @@ def time_variant(name, data, args):
     tr = Trainer(cfg, data, None, model_cfg=mcfg, device="cpu", progress=False)
     for _ in range(args.warmup):
         tr.step()
-    times, cpu = [], []
+    times, cpu, faults = [], [], []
     for _ in range(args.steps):
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, f0 = time.perf_counter(), time.process_time(), _page_faults()
         tr.step()
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
+        faults.append(_page_faults() - f0)
     dt = statistics.median(times)
     precision = "fp32" if tr.amp == "none" else tr.amp
     print(f"{name:>13}: {args.resolution} px, batch {args.batch}, {precision}, R1 every step, channels_last "
           f"{cfg.channels_last}: {dt * 1000:.0f} ms/step, {args.batch / dt:.2f} img/s, "
-          f"CPU time {statistics.median(cpu):.1f} s/step "
+          f"CPU time {statistics.median(cpu):.1f} s/step, {statistics.median(faults) / 1e3:.0f}k page faults/step "
           f"(CPU {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads)", flush=True)
     if conv.WINOGRAD_MEASURE:
         for line in conv.winograd_choices():

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from stylegan_edu.checks import check_number
 from stylegan_edu.configs import ModelConfig, get_config
+from stylegan_edu.cpu_memory import keep_freed_memory
 from stylegan_edu.data.fade import fade_in_reals
 from stylegan_edu.discriminator import Discriminator
 from stylegan_edu.generator import Generator, z_from_seeds
@@ -73,6 +74,8 @@ class Trainer:
         self.dist = dist_info or DistInfo()
         self.progress = progress
         self._check_setup()
+        if self.device.type == "cpu":
+            keep_freed_memory()  # freed activations stay mapped: no page faults on the next step (cpu_memory.py)
         # cfg.amp may be "auto"; the choice is made here, per machine, and cfg keeps "auto" for a resumed run
         self.amp, self.amp_reason = resolve_amp(cfg.amp, self.device)
         line = describe(self.amp, cfg.amp, self.amp_reason)
