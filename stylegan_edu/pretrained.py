@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from stylegan_edu.configs import ModelConfig
+from stylegan_edu.cpu_memory import keep_freed_memory
 from stylegan_edu.generator import Generator
 
 FORMAT = "stylegan-edu-generator"
@@ -89,6 +90,7 @@ def load_generator(path: Path | str, device: str | torch.device = "cpu") -> Gene
         raise CheckpointError(f"{path}: neither a stylegan-edu generator nor a training snapshot")
     G = Generator(ModelConfig.from_dict(state["model_config"]))
     G.load_state_dict(state["G_ema"])
+    keep_freed_memory(device)  # to run on the CPU: each batch then reuses the last one's pages (cpu_memory.py)
     return G.eval().requires_grad_(False).to(device)
 
 

@@ -5,6 +5,7 @@ import sys
 import textwrap
 
 import pytest
+import torch
 
 from stylegan_edu import cpu_memory
 
@@ -110,7 +111,38 @@ def test_the_trainer_keeps_freed_memory_on_the_cpu(monkeypatch, tmp_path):
     from stylegan_edu.train.config import get_train_config
 
     calls = []
-    monkeypatch.setattr(loop, "keep_freed_memory", lambda: calls.append("cpu"))
+    monkeypatch.setattr(loop, "keep_freed_memory", lambda device: calls.append(str(device)))
     data = open_dataset(build_toyfaces(8, 32, tmp_path / "tf", workers=1, progress=False))
     loop.Trainer(get_train_config("toy-32").replace(amp="none"), data, None, device="cpu", progress=False)
+    assert calls == ["cpu"]
+
+
+def test_other_devices_set_nothing(fresh):
+    assert cpu_memory.keep_freed_memory("cuda:0") is None
+    assert cpu_memory.keep_freed_memory(torch.device("meta")) is None
+    assert fresh.calls == []
+    assert cpu_memory.keep_freed_memory(torch.device("cpu")) is not None
+
+
+def test_the_metric_loops_keep_freed_memory_on_the_cpu(monkeypatch):
+    from stylegan_edu.configs import get_config
+    from stylegan_edu.generator import Generator
+    from stylegan_edu.metrics import ppl, run
+
+    calls = []
+    for module in (run, ppl):
+        monkeypatch.setattr(module, "keep_freed_memory", lambda device: calls.append(str(device)))
+    G = Generator(get_config("toy-32"))
+    run.generated_features(G, lambda x: x.flatten(1), 2, batch_size=2, progress=False)
+    ppl.perceptual_path_length(G, lambda a, b: (a - b).square().flatten(1).mean(1), num_samples=2, batch_size=2,
+                               crop=False, progress=False)
+    assert calls == ["cpu", "cpu"]
+
+
+def test_loading_a_model_for_the_cpu_keeps_freed_memory(monkeypatch):
+    from stylegan_edu import pretrained
+
+    calls = []
+    monkeypatch.setattr(pretrained, "keep_freed_memory", lambda device: calls.append(str(device)))
+    pretrained.load("toyfaces-64")
     assert calls == ["cpu"]

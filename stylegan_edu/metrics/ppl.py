@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from stylegan_edu.cpu_memory import keep_freed_memory
 from stylegan_edu.generator import broadcast
 
 SPACES = ("z", "w")
@@ -136,6 +137,7 @@ def perceptual_path_length(G, distance: Callable[[torch.Tensor, torch.Tensor], t
         raise ValueError(f"epsilon must be > 0, got {epsilon}")
     param = next(iter(G.parameters()), None)
     device = torch.device(device) if device is not None else (param.device if param is not None else "cpu")
+    keep_freed_memory(device)  # on the CPU: each batch reuses the last one's pages (cpu_memory.py)
     dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
     resolution = G.cfg.resolution if resolution is None else resolution
     latent_size = G.cfg.latent_size

@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from stylegan_edu.checks import check_number, check_seed
+from stylegan_edu.cpu_memory import keep_freed_memory
 from stylegan_edu.viz import quantize
 
 FEATURE_METRICS = ("fid", "kid", "pr")
@@ -82,6 +83,7 @@ def _generated(G, num: int, batch_size: int, seed: int, progress: bool, desc: st
     to 8 bits (as the official FID code feeds them) unless uint8=False (the official separability code feeds
     G's float output to its classifiers)."""
     device = G.w_avg.device
+    keep_freed_memory(device)  # on the CPU: each batch reuses the last one's pages (cpu_memory.py)
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # the noise images drawn inside G
     for _, n in tqdm(list(_batches(num, batch_size)), desc=desc, disable=not progress, leave=False):
@@ -110,6 +112,7 @@ def real_features(dataset, net, num: int, resolution: int, batch_size: int = 64,
         warnings.warn(f"the dataset has {len(dataset)} images, fewer than the {num} asked for; using all",
                       MetricsWarning, stacklevel=2)
         num = len(dataset)
+    keep_freed_memory(device)
     gen = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(dataset), generator=gen)[skip:skip + num]
     spans = list(_batches(num, batch_size))

@@ -74,8 +74,7 @@ class Trainer:
         self.dist = dist_info or DistInfo()
         self.progress = progress
         self._check_setup()
-        if self.device.type == "cpu":
-            keep_freed_memory()  # freed activations stay mapped: no page faults on the next step (cpu_memory.py)
+        keep_freed_memory(self.device)  # on the CPU freed activations stay mapped: no page faults next step
         # cfg.amp may be "auto"; the choice is made here, per machine, and cfg keeps "auto" for a resumed run
         self.amp, self.amp_reason = resolve_amp(cfg.amp, self.device)
         line = describe(self.amp, cfg.amp, self.amp_reason)
