@@ -11,7 +11,6 @@ import argparse
 import importlib
 import sys
 
-from stylegan_edu.cpu_memory import keep_freed_memory
 from stylegan_edu.errors import UsageError  # noqa: F401 (raised by the subcommands)
 
 # module path -> the function that adds its subparser(s)
@@ -56,7 +55,6 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    keep_freed_memory()  # every command runs networks: freed tensors stay mapped for reuse (cpu_memory.py)
     try:
         return int(args.func(args) or 0)
     except UsageError as e:

@@ -3,18 +3,19 @@
 glibc's malloc serves every block above its mmap threshold (128 KiB to start, at most 32 MiB as it adapts) with a
 fresh mmap and gives it back with munmap when freed. A training step allocates and frees hundreds of large
 activations, so each one arrives as untouched pages and pays a page fault per 4 KiB on its first write. Measured
-on a 2-core AVX2 EPYC (two runs hours apart): a depthwise 3x3 blur of a (32, 512, 32, 32) tensor took 77-108 ms, and
-14-31 ms with this setting; a full-width 32 px training step 31.1 s against 24.2 s with it, back to back
+on a 2-core AVX2 EPYC (two runs hours apart): a depthwise 3x3 blur of a (32, 512, 32, 32) tensor took 77-108
+ms, and 14-31 ms with this setting; a full-width 32 px training step 31.1 s against 24.2 s with it, back to back
 (`python benchmarks/cpu_step_variants.py --resolution 32 --batch 32 --variants fast`, with and without
 `STYLEGAN_EDU_KEEP_FREED_MEMORY=0`; docs/benchmarks.md).
 
 `keep_freed_memory()` raises the mmap threshold to 1 GiB and the trim threshold out of reach, so freed blocks stay
 in the heap and the next step writes into pages it already has. The cost is memory: the process keeps its peak
 instead of shrinking between steps (full width at 32 px: peak RSS 3.73 GB against 3.15 GB). The trainer, the
-metric loops (samples, real features, PPL) and `pretrained.load*` call it for the CPU, and the `stylegan-edu`
-command before any subcommand; lessons 03, 07 and 08, which generate thousands of faces, ran in 52-59 % of
-their time with it (nbval, same machine). Set `STYLEGAN_EDU_KEEP_FREED_MEMORY=0` to leave glibc's defaults alone; glibc's own
-`MALLOC_MMAP_THRESHOLD_` / `MALLOC_TRIM_THRESHOLD_` / `GLIBC_TUNABLES` settings, when given, win as well.
+metric loops (samples, real features, PPL) and `pretrained.load*` (which every command loading a model goes
+through) call it for the CPU; lessons 03, 07 and 08, which generate thousands of faces, ran in 52-59 % of their
+time with it (nbval, same machine). Set `STYLEGAN_EDU_KEEP_FREED_MEMORY=0` to leave glibc's defaults alone;
+glibc's own `MALLOC_MMAP_THRESHOLD_` / `MALLOC_TRIM_THRESHOLD_` / `GLIBC_TUNABLES` settings, when given, win as
+well.
 """
 
 from __future__ import annotations
@@ -57,11 +58,9 @@ def keep_freed_memory(device="cpu") -> str | None:
     if "done" in _state:
         return _state["done"]
     result = None
-    if os.environ.get(OPT_OUT_ENV, "").strip().lower() in _OFF:
-        pass
-    elif any(name in os.environ for name in _GLIBC_ENV):
-        pass
-    elif (libc := _glibc()) is not None:
+    left_alone = (os.environ.get(OPT_OUT_ENV, "").strip().lower() in _OFF
+                  or any(name in os.environ for name in _GLIBC_ENV))
+    if not left_alone and (libc := _glibc()) is not None:
         for threshold in MMAP_THRESHOLDS:
             if libc.mallopt(M_MMAP_THRESHOLD, threshold) == 1:
                 libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
