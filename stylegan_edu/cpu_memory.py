@@ -25,8 +25,9 @@ import ctypes.util
 import os
 import sys
 
+from stylegan_edu.switches import switched_off
+
 OPT_OUT_ENV = "STYLEGAN_EDU_KEEP_FREED_MEMORY"
-_OFF = {"0", "off", "false", "no"}
 _GLIBC_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
 M_TRIM_THRESHOLD = -1  # mallopt's parameter numbers, from glibc's malloc.h
 M_MMAP_THRESHOLD = -3
@@ -58,8 +59,7 @@ def keep_freed_memory(device="cpu") -> str | None:
     if "done" in _state:
         return _state["done"]
     result = None
-    left_alone = (os.environ.get(OPT_OUT_ENV, "").strip().lower() in _OFF
-                  or any(name in os.environ for name in _GLIBC_ENV))
+    left_alone = switched_off(OPT_OUT_ENV) or any(name in os.environ for name in _GLIBC_ENV)
     if not left_alone and (libc := _glibc()) is not None:
         for threshold in MMAP_THRESHOLDS:
             if libc.mallopt(M_MMAP_THRESHOLD, threshold) == 1:

@@ -21,11 +21,11 @@ from pathlib import Path
 import torch
 
 from stylegan_edu import machine_cache
+from stylegan_edu.switches import switched_off
 
 AMP_MODES = ("auto", "none", "bf16", "fp16")
 DISABLE_ENV = "STYLEGAN_EDU_BF16"
 CACHE_NAME = "cpu_bf16"  # the micro-benchmark's verdicts, per machine (stylegan_edu/machine_cache.py)
-_OFF = {"0", "off", "false", "no"}
 _LABELS = {"none": "fp32", "bf16": "bf16 autocast", "fp16": "fp16 autocast"}
 
 _memo: dict[str, tuple[bool, str]] = {}  # micro-benchmark verdicts of this process, by cache key
@@ -33,7 +33,7 @@ _memo: dict[str, tuple[bool, str]] = {}  # micro-benchmark verdicts of this proc
 
 def bf16_disabled() -> bool:
     """True when $STYLEGAN_EDU_BF16 is 0 / off / false / no."""
-    return os.environ.get(DISABLE_ENV, "").strip().lower() in _OFF
+    return switched_off(DISABLE_ENV)
 
 
 def resolve_amp(amp: str, device) -> tuple[str, str]:
