@@ -2,11 +2,19 @@
 given generator and leaves it alone, the D warm-up trains D only, and the attribute share counts the reader's
 labels."""
 
+import json
+import subprocess
+import sys
+
 import pytest
 import torch
 
 from stylegan_edu.data import ATTRIBUTE_NAMES, build_toyfaces, open_dataset
 from stylegan_edu.generator import Generator
+from stylegan_edu.pretrained import export_generator
+from stylegan_edu.train.checkpoint import list_snapshots, load_snapshot
+from stylegan_edu.train.config import get_train_config
+from stylegan_edu.train.loop import Trainer
 from stylegan_edu.train.finetune import (Subset, attribute_share, attribute_subset, finetune_config,
                                          finetune_trainer, warm_up_discriminator)
 
@@ -72,3 +80,64 @@ def test_attribute_share_counts_positive_logits():
     assert attribute_share(images, Reader(), "bangs") == 0.0
     with pytest.raises(ValueError, match="unknown attribute"):
         attribute_share(images, Reader(), "hat")
+
+
+# --- stylegan-edu train --init-from: a new run from a trained generator, with a D warm-up -------------------
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "stylegan_edu", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def generator_file(toy_data, tmp_path_factory):
+    """An exported toy-32 generator whose weights differ from what a new toy-32 run would draw (another seed)."""
+    folder = tmp_path_factory.mktemp("source")
+    cfg = get_train_config("toy-32").replace(seed=7, amp="none", channels_last=False)
+    snap = Trainer(cfg, toy_data, folder, progress=False).snapshot()
+    return export_generator(snap, folder / "gen.pt")
+
+
+def test_cli_init_from_starts_from_the_generator_with_a_warmed_up_d(toy_data, generator_file, tmp_path):
+    run = tmp_path / "run"
+    r = _cli("train", "--config", "toy-32", "--data", str(toy_data.folder), "--out", str(run), "--init-from",
+             str(generator_file), "--d-warmup-kimg", "0.032", "--kimg", "0.032", "--no-progress", "--threads", "1",
+             "--amp", "none", "--no-channels-last", "--set", 'minibatch={"32": 8}', "--snapshot-kimg", "1000")
+    assert r.returncode == 0, r.stderr
+    assert "D warm-up against" in r.stdout and ": 4 steps, D loss" in r.stdout  # 32 images / 8 per step
+    first, *rest = list_snapshots(run)
+    start, given = load_snapshot(first), torch.load(generator_file, weights_only=True)["G_ema"]
+    assert start["progress"]["nimg"] == 0 and start["train_config"]["start_resolution"] == 32
+    for key, value in given.items():  # both copies of G begin as the generator, not as a fresh draw
+        assert torch.equal(start["G"][key], value) and torch.equal(start["G_ema"][key], value), key
+    fresh = Trainer(get_train_config("toy-32").replace(amp="none", channels_last=False), toy_data, None,
+                    progress=False)
+    assert any(not torch.equal(start["D"][k], v) for k, v in fresh.D.state_dict().items())  # warmed up
+    end = load_snapshot(rest[-1])
+    assert end["progress"]["nimg"] >= 32 and any(not torch.equal(end["G"][k], v) for k, v in given.items())
+    record = json.loads((run / "log.jsonl").read_text().splitlines()[0])
+    assert record["init_from"] == str(generator_file) and record["d_warmup_steps"] == 4
+    # then an ordinary run: --resume auto continues it
+    r = _cli("train", "--data", str(toy_data.folder), "--out", str(run), "--resume", "auto", "--kimg", "0.048",
+             "--no-progress", "--threads", "1")
+    assert r.returncode == 0 and "resuming from" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--resume", "auto"], "--init-from starts a new run"),
+    (["--config", "toy-64"], "the generator is a toy-32 model (32 px) and this run trains toy-64"),
+    (["--set", "model.mapping_layers=2"], "this run trains toy-32 (custom)"),
+])
+def test_cli_init_from_refuses_what_it_cannot_do_in_one_line(toy_data, generator_file, tmp_path, args, says):
+    base = ["train", "--data", str(toy_data.folder), "--out", str(tmp_path / "run"), "--init-from",
+            str(generator_file)]
+    r = _cli(*base, *(args if "--config" in args else ["--config", "toy-32", *args]))
+    assert r.returncode == 2 and says in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert not (tmp_path / "run").exists() or not list_snapshots(tmp_path / "run")  # nothing written
+
+
+def test_cli_init_from_a_missing_model_and_warmup_alone_are_one_line_errors(toy_data, tmp_path):
+    base = ["train", "--config", "toy-32", "--data", str(toy_data.folder), "--out", str(tmp_path / "run")]
+    r = _cli(*base, "--init-from", str(tmp_path / "nowhere.pt"))
+    assert r.returncode == 2 and "--init-from" in r.stderr and "nowhere.pt" in r.stderr and r.stderr.count("\n") == 1
+    r = _cli(*base, "--d-warmup-kimg", "1")
+    assert r.returncode == 2 and "it needs --init-from" in r.stderr and r.stderr.count("\n") == 1

@@ -35,6 +35,13 @@ def add_parser(subparsers) -> None:
                    help="stop after this many (> 0) minutes of training, with a snapshot (continue with --resume auto)")
     p.add_argument("--resume", default=None, metavar="auto|PATH",
                    help="'auto': continue from the newest snapshot in --out (a new run if none); or a file")
+    p.add_argument("--init-from", default=None, metavar="NAME|PATH",
+                   help="start a new run from a trained generator (a shipped name, an exported file or a snapshot): "
+                        "G and G_ema take its weights, D starts fresh, and the run trains at the generator's "
+                        "resolution from the start (no growing); the --config must be the one of its model")
+    p.add_argument("--d-warmup-kimg", type=positive_float(), default=None, metavar="KIMG",
+                   help="with --init-from: first train the fresh D alone against the frozen generator on this many "
+                        "thousand real images, then snapshot (so its first gradients for G mean something)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: cuda when available)")
     p.add_argument("--amp", choices=AMP_MODES, default=None,
                    help="autocast dtype (default: the preset's; auto: chosen by the hardware, bf16 only on CPUs "
@@ -122,6 +129,10 @@ def run(args) -> int:
         resume_path = Path(args.resume)
     elif list_snapshots(out):
         raise UsageError(f"{out} already holds snapshots; pass --resume auto to continue or choose another --out")
+    if args.init_from and args.resume:
+        raise UsageError("--init-from starts a new run; a resumed run keeps its own weights (leave out --resume)")
+    if args.d_warmup_kimg and not args.init_from:
+        raise UsageError("--d-warmup-kimg warms up a fresh D for a trained G: it needs --init-from")
 
     try:
         state = load_snapshot(resume_path) if resume_path else None
@@ -150,6 +161,9 @@ def run(args) -> int:
                                           snapshot_kimg=args.snapshot_kimg, keep_snapshots=args.keep,
                                           seed=None if state else args.seed).items() if v is not None}
         cfg = cfg.replace(**changes)
+        init_G = None
+        if args.init_from:
+            init_G, cfg, mcfg = _initial_generator(args.init_from, cfg, mcfg)
     except CheckpointError as e:
         raise UsageError(str(e)) from None
     except ValueError as e:
@@ -177,6 +191,8 @@ def run(args) -> int:
             _say(dist_info, f"no snapshot in {out}; starting a new run")
     except ValueError as e:
         raise UsageError(str(e)) from None
+    if init_G is not None:
+        _start_from(trainer, init_G, args, dist_info)
 
     try:
         status = trainer.train(args.kimg, max_seconds=None if args.minutes is None else 60 * args.minutes)
@@ -194,6 +210,41 @@ def run(args) -> int:
         return 0
     _say(dist_info, f"done at kimg {trainer.nimg / 1000:.1f}; snapshot {trainer.last_snapshot}")
     return 0
+
+
+def _initial_generator(name: str, cfg, mcfg):
+    """--init-from: the trained generator, the run's config set to train at its resolution, and its model config
+    (which must be the run's)."""
+    from stylegan_edu import pretrained
+    from stylegan_edu.configs import get_config
+    from stylegan_edu.errors import UsageError
+
+    try:
+        G = pretrained.load(name)
+    except (ValueError, OSError) as e:
+        raise UsageError(f"--init-from {name}: {e}") from None
+    run_model = mcfg or get_config(cfg.model)
+    if G.cfg.replace(name=run_model.name) != run_model:
+        raise UsageError(f"--init-from {name}: the generator is a {G.cfg.name} model ({G.cfg.resolution} px) and this "
+                         f"run trains {run_model.name}; choose the --config (and --set model.*) it was trained with")
+    return G, cfg.replace(start_resolution=G.cfg.resolution), run_model
+
+
+def _start_from(trainer, G, args, dist_info) -> None:
+    """--init-from: copy the generator in, warm the fresh D up (--d-warmup-kimg), log where the run began, and
+    snapshot, so that a resume continues after the warm-up."""
+    from stylegan_edu.train.finetune import start_from, warm_up_discriminator
+
+    start_from(trainer, G)
+    record = {"kimg": 0.0, "init_from": str(args.init_from)}
+    if args.d_warmup_kimg:
+        steps = max(1, round(args.d_warmup_kimg * 1000 / trainer.phase().batch))
+        d_losses = warm_up_discriminator(trainer, steps, seed=trainer.cfg.seed)
+        record.update(d_warmup_steps=steps, d_warmup_loss_first=d_losses[0], d_warmup_loss_last=d_losses[-1])
+        _say(dist_info, f"D warm-up against {args.init_from}: {steps} steps, D loss {d_losses[0]:.3f} -> "
+                        f"{d_losses[-1]:.3f}")
+    trainer._log(record)
+    trainer.snapshot()
 
 
 def _data_words(ident: dict) -> str:

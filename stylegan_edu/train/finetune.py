@@ -81,27 +81,35 @@ def finetune_trainer(G, dataset, cfg: TrainConfig | None = None, device=None, pr
         raise ValueError(f"fine-tuning runs at the generator's resolution {G.cfg.resolution}, "
                          f"got start_resolution {cfg.start_resolution}")
     trainer = Trainer(cfg, dataset, out_dir=None, model_cfg=G.cfg, device=device, progress=progress)
+    start_from(trainer, G)
+    return trainer
+
+
+def start_from(trainer: Trainer, G) -> None:
+    """Give the trainer's G and G_ema the trained generator's weights, w_avg and fixed noise; D stays as it is."""
     state = {k: v.to(trainer.device) for k, v in G.state_dict().items()}
     trainer.G.load_state_dict(state)
     trainer.G_ema.load_state_dict(state)
-    return trainer
 
 
 def warm_up_discriminator(trainer: Trainer, steps: int, seed: int = 0) -> list[float]:
     """Train only D for `steps` minibatches: the subset's reals against the (frozen) G's samples, with the
     logistic loss and lazy R1 as in `Trainer.step`. Returns D's loss per step. G, G_ema and the trainer's
-    image count are not changed; the optimisers are created here if the trainer has none yet."""
-    cfg, ph, dev = trainer.cfg, trainer.phase(), trainer.device
+    image count are not changed; the optimisers are created here if the trainer has none yet. Under
+    torch.distributed each rank draws its own share of the minibatch and D's gradients are averaged, as in
+    `Trainer.step`."""
+    cfg, ph, dev, dist = trainer.cfg, trainer.phase(), trainer.device, trainer.dist
     if trainer.G_opt is None:
         trainer._make_optimizers()
         trainer.opt_key = ph.optimizer_key
     for group in trainer.D_opt.param_groups:
         group["lr"] = ph.lr
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed + dist.rank)
+    local = ph.batch // dist.world_size
     out = []
     for k in range(steps):
-        reals, _ = trainer.dataset.batch(ph.batch, ph.resolution, mirror=cfg.mirror, generator=gen, device=dev)
-        z = torch.randn(ph.batch, trainer.mcfg.latent_size, generator=gen).to(dev)
+        reals, _ = trainer.dataset.batch(local, ph.resolution, mirror=cfg.mirror, generator=gen, device=dev)
+        z = torch.randn(local, trainer.mcfg.latent_size, generator=gen).to(dev)
         with torch.no_grad():
             fakes = trainer.G(z, resolution=ph.resolution, alpha=ph.alpha)
         do_r1 = cfg.r1_gamma > 0 and k % cfg.r1_interval == 0
@@ -112,8 +120,9 @@ def warm_up_discriminator(trainer: Trainer, steps: int, seed: int = 0) -> list[f
             r1 = losses.r1_penalty(real_scores, reals, trainer.mcfg.resolution)
             d_loss = d_loss + r1 * (cfg.r1_gamma * 0.5 * cfg.r1_interval)
         trainer.D_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
-        trainer.D_opt.step()
+        trainer.scaler.scale(d_loss).backward()
+        trainer._finish_backward(trainer.D, trainer.D_opt)  # averages over ranks; Adam's step
+        trainer.scaler.update()
         out.append(d_loss.item())
     return out
 
