@@ -23,6 +23,10 @@ plus a second disjoint set of `num` reals for the floor, all read by the ToyFace
 --png FILE: for the first checkpoint, of its first 1,024 samples (the same draws) the eight lowest and the
 eight highest in the first attribute of the most changed pair, each row labelled with the mean of both.
 
+--mixed: also the same figures for style-mixed samples, drawn as the training loop shows them to D in 90 % of
+its minibatches (each batch of 64 mixed with fresh z at one random crossover layer): if recall is much higher
+there, the single-w samples' couplings are ones a D trained mostly on mixed images rarely sees.
+
 --simulate: the same precision / recall for uniform stand-ins instead (17 independent attributes, some of the
 samples' dimensions shrunk), to see how much a narrower spread alone lowers recall.
 
@@ -83,6 +87,21 @@ def pair_extremes(G, net, first: str, second: str, num: int = 1024, per_row: int
                                              f"(row means of the reader's values)", font_size=11)
 
 
+@torch.no_grad()
+def mixed_features(G, net, num: int, batch: int = 64, seed: int = 0) -> torch.Tensor:
+    """Features of `num` samples, every batch style-mixed (style_mixing_prob 1: a second z and a random crossover
+    per batch, as `Trainer.step` draws them), no truncation, random noise, rounded to 8 bits as the metrics are."""
+    from stylegan_edu.viz import quantize
+
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # noise images and the mixing draws inside G
+    out = []
+    for start in range(0, num, batch):
+        z = torch.randn(min(batch, num - start), G.cfg.latent_size, generator=gen)
+        out.append(net(quantize(G(z, style_mixing_prob=1.0, noise_mode="random"))).double())
+    return torch.cat(out)
+
+
 def main() -> int:
     from stylegan_edu import pretrained
     from stylegan_edu.data import load_toyfaces
@@ -98,6 +117,7 @@ def main() -> int:
     p.add_argument("--data", default="toyfaces", choices=sorted(DATA_NAMES))
     p.add_argument("--threads", type=positive_int(), default=1)
     p.add_argument("--top", type=positive_int(), default=3, help="attribute pairs listed (default 3)")
+    p.add_argument("--mixed", action="store_true", help="also style-mixed samples, as D sees them (see above)")
     p.add_argument("--simulate", action="store_true", help="uniform stand-ins instead of a model (see above)")
     p.add_argument("--png", type=Path, default=None, help="the most changed pair's extremes, as a labelled grid")
     args = p.parse_args()
@@ -127,14 +147,20 @@ def main() -> int:
             reals[res] = r1, [precision_recall(tr(r1), tr(r2)) for _, tr in spaces]
         r1, floors = reals[res]
         fake = torch.as_tensor(generated_features(G, net, args.num, progress=False))
+        mixed = mixed_features(G, net, args.num) if args.mixed else None
         print(f"\n{ckpt}: {args.num} samples against {args.num} real {args.data} at {res} px "
               f"({time.perf_counter() - t0:.0f} s)")
-        print(f"{'space':<24}{'samples P / R':>16}{'reals P / R (floor)':>22}")
+        print(f"{'space':<24}{'samples P / R':>16}{'reals P / R (floor)':>22}"
+              + (f"{'style-mixed P / R':>20}" if args.mixed else ""))
         for (space, tr), fl in zip(spaces, floors):
             pr = precision_recall(tr(r1), tr(fake))
             space = f"{space} ({fake.shape[1]}-d)" if space == "features" else space
-            print(f"{space:<24}{pr['precision']:>8.3f} / {pr['recall']:.3f}{fl['precision']:>14.3f} / "
-                  f"{fl['recall']:.3f}")
+            line = (f"{space:<24}{pr['precision']:>8.3f} / {pr['recall']:.3f}{fl['precision']:>14.3f} / "
+                    f"{fl['recall']:.3f}")
+            if mixed is not None:
+                pm = precision_recall(tr(r1), tr(mixed))
+                line += f"{pm['precision']:>12.3f} / {pm['recall']:.3f}"
+            print(line)
         a_r, a_f = attrs(r1), attrs(fake)
         spread = a_f.std(0) / a_r.std(0)
         print("spread (samples' sd / reals'): " + ", ".join(f"{n} {float(s):.2f}" for n, s in zip(names, spread)))
@@ -149,6 +175,12 @@ def main() -> int:
             f"{names[i]} & {names[j]} {float(c_f[i, j]):+.2f} / {float(c_r[i, j]):+.2f}" for i, j in pairs))
         print(f"median 3-NN radius in the attribute space: samples {manifold_radii(a_f, 3, 10_000).median():.2f}, "
               f"reals {manifold_radii(a_r, 3, 10_000).median():.2f}")
+        if mixed is not None:
+            a_m = attrs(mixed)
+            c_m = torch.corrcoef(a_m.T)
+            print(f"style-mixed samples: participation ratio {participation_ratio(a_m):.1f}, mean |correlation| "
+                  f"{c_m[off].abs().mean():.3f}; the pairs above: " + "; ".join(
+                      f"{names[i]} & {names[j]} {float(c_m[i, j]):+.2f}" for i, j in pairs))
         if args.png is not None:
             pair_extremes(G, net, names[pairs[0][0]], names[pairs[0][1]]).save(args.png)
             print(f"wrote {args.png}")

@@ -109,6 +109,8 @@ def warm_up_discriminator(trainer: Trainer, steps: int, seed: int = 0) -> list[f
     out = []
     for k in range(steps):
         reals, _ = trainer.dataset.batch(local, ph.resolution, mirror=cfg.mirror, generator=gen, device=dev)
+        if cfg.channels_last:  # as Trainer.step feeds D: mixed layouts would convert at every layer
+            reals = reals.contiguous(memory_format=torch.channels_last)
         z = torch.randn(local, trainer.mcfg.latent_size, generator=gen).to(dev)
         with torch.no_grad():
             fakes = trainer.G(z, resolution=ph.resolution, alpha=ph.alpha)
