@@ -103,7 +103,7 @@ def test_cli_init_from_starts_from_the_generator_with_a_warmed_up_d(toy_data, ge
              str(generator_file), "--d-warmup-kimg", "0.032", "--kimg", "0.032", "--no-progress", "--threads", "1",
              "--amp", "none", "--no-channels-last", "--set", 'minibatch={"32": 8}', "--snapshot-kimg", "1000")
     assert r.returncode == 0, r.stderr
-    assert "D warm-up against" in r.stdout and ": 4 steps, D loss" in r.stdout  # 32 images / 8 per step
+    assert f"D warm-up against {generator_file}, step 4/4: D loss" in r.stdout  # 32 images / 8 per step
     first, *rest = list_snapshots(run)
     start, given = load_snapshot(first), torch.load(generator_file, weights_only=True)["G_ema"]
     assert start["progress"]["nimg"] == 0 and start["train_config"]["start_resolution"] == 32
@@ -114,8 +114,9 @@ def test_cli_init_from_starts_from_the_generator_with_a_warmed_up_d(toy_data, ge
     assert any(not torch.equal(start["D"][k], v) for k, v in fresh.D.state_dict().items())  # warmed up
     end = load_snapshot(rest[-1])
     assert end["progress"]["nimg"] >= 32 and any(not torch.equal(end["G"][k], v) for k, v in given.items())
-    record = json.loads((run / "log.jsonl").read_text().splitlines()[0])
-    assert record["init_from"] == str(generator_file) and record["d_warmup_steps"] == 4
+    records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert records[0]["init_from"] == str(generator_file) and records[0]["d_warmup_steps"] == 4
+    assert [r["d_warmup_step"] for r in records if "d_warmup_step" in r] == [1, 2, 3, 4]  # every step of 4
     # then an ordinary run: --resume auto continues it
     r = _cli("train", "--data", str(toy_data.folder), "--out", str(run), "--resume", "auto", "--kimg", "0.048",
              "--no-progress", "--threads", "1")

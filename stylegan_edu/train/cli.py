@@ -236,14 +236,19 @@ def _start_from(trainer, G, args, dist_info) -> None:
     from stylegan_edu.train.finetune import start_from, warm_up_discriminator
 
     start_from(trainer, G)
-    record = {"kimg": 0.0, "init_from": str(args.init_from)}
-    if args.d_warmup_kimg:
-        steps = max(1, round(args.d_warmup_kimg * 1000 / trainer.phase().batch))
-        d_losses = warm_up_discriminator(trainer, steps, seed=trainer.cfg.seed)
-        record.update(d_warmup_steps=steps, d_warmup_loss_first=d_losses[0], d_warmup_loss_last=d_losses[-1])
-        _say(dist_info, f"D warm-up against {args.init_from}: {steps} steps, D loss {d_losses[0]:.3f} -> "
-                        f"{d_losses[-1]:.3f}")
-    trainer._log(record)
+    steps = max(1, round(args.d_warmup_kimg * 1000 / trainer.phase().batch)) if args.d_warmup_kimg else 0
+    trainer._log({"kimg": 0.0, "init_from": str(args.init_from), "d_warmup_steps": steps})
+    every, d_losses = max(1, min(50, steps // 10)), []
+
+    def on_step(k: int, loss: float) -> None:  # each stretch's mean D loss: 2 ln 2 = 1.386 is a D at chance
+        d_losses.append(loss)
+        if (k + 1) % every == 0 or k + 1 == steps:
+            mean = sum(d_losses[-every:]) / len(d_losses[-every:])
+            trainer._log({"kimg": 0.0, "d_warmup_step": k + 1, "loss_D": mean})
+            _say(dist_info, f"D warm-up against {args.init_from}, step {k + 1}/{steps}: D loss {mean:.3f}")
+
+    if steps:
+        warm_up_discriminator(trainer, steps, seed=trainer.cfg.seed, on_step=on_step)
     trainer.snapshot()
 
 

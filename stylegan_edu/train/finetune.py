@@ -92,12 +92,13 @@ def start_from(trainer: Trainer, G) -> None:
     trainer.G_ema.load_state_dict(state)
 
 
-def warm_up_discriminator(trainer: Trainer, steps: int, seed: int = 0) -> list[float]:
+def warm_up_discriminator(trainer: Trainer, steps: int, seed: int = 0,
+                          on_step: Callable[[int, float], None] | None = None) -> list[float]:
     """Train only D for `steps` minibatches: the subset's reals against the (frozen) G's samples, with the
     logistic loss and lazy R1 as in `Trainer.step`. Returns D's loss per step. G, G_ema and the trainer's
     image count are not changed; the optimisers are created here if the trainer has none yet. Under
     torch.distributed each rank draws its own share of the minibatch and D's gradients are averaged, as in
-    `Trainer.step`."""
+    `Trainer.step`. on_step(k, loss): called after each step (progress reports)."""
     cfg, ph, dev, dist = trainer.cfg, trainer.phase(), trainer.device, trainer.dist
     if trainer.G_opt is None:
         trainer._make_optimizers()
@@ -126,6 +127,8 @@ def warm_up_discriminator(trainer: Trainer, steps: int, seed: int = 0) -> list[f
         trainer._finish_backward(trainer.D, trainer.D_opt)  # averages over ranks; Adam's step
         trainer.scaler.update()
         out.append(d_loss.item())
+        if on_step is not None:
+            on_step(k, out[-1])
     return out
 
 
