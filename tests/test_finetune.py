@@ -16,7 +16,7 @@ from stylegan_edu.train.checkpoint import list_snapshots, load_snapshot
 from stylegan_edu.train.config import get_train_config
 from stylegan_edu.train.loop import Trainer
 from stylegan_edu.train.finetune import (Subset, attribute_share, attribute_subset, finetune_config,
-                                         finetune_trainer, warm_up_discriminator)
+                                         finetune_trainer, start_from, warm_up_discriminator)
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,40 @@ def test_cli_init_from_a_missing_model_and_warmup_alone_are_one_line_errors(toy_
     assert r.returncode == 2 and "--init-from" in r.stderr and "nowhere.pt" in r.stderr and r.stderr.count("\n") == 1
     r = _cli(*base, "--d-warmup-kimg", "1")
     assert r.returncode == 2 and "it needs --init-from" in r.stderr and r.stderr.count("\n") == 1
+
+
+def _warmup_worker(rank, world, init_file, data_folder, out):
+    import os
+
+    import torch.distributed as dist
+    from stylegan_edu.train.distributed import DistInfo
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    G = Generator("toy-32").eval()  # torch's seed is the same in both processes: the same "trained" G
+    cfg = finetune_config("toy-32", resolution=32, minibatch={32: 8}, r1_interval=2)
+    tr = Trainer(cfg, open_dataset(data_folder), None, device="cpu", dist_info=DistInfo(rank, world, rank),
+                 progress=False)
+    start_from(tr, G)
+    d_losses = warm_up_discriminator(tr, 3)
+    flat = torch.cat([p.detach().flatten() for p in tr.D.parameters()])
+    gathered = [torch.zeros_like(flat) for _ in range(world)]
+    dist.all_gather(gathered, flat)
+    losses_seen = [None] * world
+    dist.all_gather_object(losses_seen, d_losses)
+    if rank == 0:
+        torch.save({"D": gathered, "losses": losses_seen}, out)
+    dist.barrier()
+    dist.destroy_process_group()
+    os._exit(0)  # as test_train's worker: no gloo teardown at interpreter exit
+
+
+@pytest.mark.slow
+def test_two_process_d_warm_up_keeps_the_ranks_identical(toy_data, tmp_path):
+    """Each rank warms D up on its own half of the minibatch; the averaged gradients keep one D on both."""
+    import torch.multiprocessing as mp
+    out = tmp_path / "result.pt"
+    mp.spawn(_warmup_worker, args=(2, str(tmp_path / "init"), str(toy_data.folder), str(out)), nprocs=2)
+    res = torch.load(out)
+    a, b = res["D"]
+    assert torch.equal(a, b)
+    assert res["losses"][0] != res["losses"][1]  # the ranks saw different images
